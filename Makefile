@@ -1,0 +1,50 @@
+# Two commands for readers (see README): `make lab` and `make test`.
+# Both create a local virtual environment in .venv with everything pinned by constraints.txt.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of PyTorch 2.13.0 (on the project's machines pip takes it from a local wheel).
+TORCH ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: install lab test lint bench notebooks constraints clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt "$(TORCH)" -e ".[test,torch]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+## make lab: set everything up and open the tutorial in JupyterLab
+lab: install
+	$(BIN)/jupyter lab notebooks/
+
+## make test: set everything up and run the whole suite (unit, Keras/PyTorch cross-checks, doctests, notebooks)
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check lstm_params tests notebooks scripts
+	$(BIN)/mypy
+
+## make notebooks: re-execute every notebook in place, top to bottom (after changing one)
+notebooks: install
+	$(BIN)/python scripts/run_notebooks.py
+
+bench: install
+	$(BIN)/python scripts/benchmark.py
+
+constraints: install
+	@echo "# Versions the stored notebook outputs and the test suite were produced with." > constraints.txt
+	@echo "# \`make\` installs with \`-c constraints.txt\` so a fresh machine gets the same ones." >> constraints.txt
+	@echo "# Refresh: make constraints (after upgrading on purpose, then re-run the notebooks)." >> constraints.txt
+	$(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu//' >> constraints.txt
+
+clean:
+	rm -rf $(VENV) build _site test-artifacts .pytest_cache .hypothesis

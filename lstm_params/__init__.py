@@ -1,0 +1,66 @@
+"""How many parameters does an LSTM have, where do they live, and why?
+
+Count recurrent layers (and stacks of them) in Keras vocabulary without building a
+model; see where every weight sits; get the formula, derived from the weight list.
+
+>>> import lstm_params as lp
+>>> lp.LSTM(256, input_dim=4096).params
+4457472
+>>> lp.LSTM(256, input_dim=4096).formula.factored
+'4n(m + n + 1)'
+
+Frameworks (TensorFlow/Keras, PyTorch), matplotlib, SymPy and ipywidgets are only
+imported by the functions that need them, so ``import lstm_params`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .formula import Formula
+from .hardware import DTYPE_BYTES, memory_bytes
+from .layers import (
+    GRU,
+    LSTM,
+    MERGE_MODES,
+    Bidirectional,
+    Dense,
+    Embedding,
+    Layer,
+    Recurrent,
+    Sequential,
+    SimpleRNN,
+)
+from .weights import Weight
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LSTM",
+    "GRU",
+    "SimpleRNN",
+    "Dense",
+    "Embedding",
+    "Bidirectional",
+    "Sequential",
+    "Layer",
+    "Recurrent",
+    "Weight",
+    "Formula",
+    "MERGE_MODES",
+    "DTYPE_BYTES",
+    "memory_bytes",
+    "compare_with_keras",
+    "__version__",
+]
+
+
+def compare_with_keras(model: Any) -> Any:
+    """Compare a built Keras 3 model with this package's counts, layer by layer.
+
+    See :func:`lstm_params.keras_compat.compare_with_keras`; imported lazily so that
+    ``import lstm_params`` never imports Keras.
+    """
+    from .keras_compat import compare_with_keras as _compare
+
+    return _compare(model)

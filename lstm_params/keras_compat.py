@@ -1,0 +1,208 @@
+"""Read a built Keras 3 model, layer by layer, and compare its counts with ours.
+
+Nothing here imports Keras: the functions receive Keras objects and only read their
+class names, configs and input shapes.  Each layer's *input size* comes from the
+model's graph (never from the layer's weights), so the comparison is a real check
+of the formulas.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, Layer, Recurrent, SimpleRNN
+
+__all__ = ["compare_with_keras", "from_keras_layer", "Comparison", "ComparisonRow"]
+
+#: Keras layers that own no weights at all; their count is 0 by construction.
+WEIGHTLESS = frozenset({
+    "InputLayer", "Dropout", "SpatialDropout1D", "Flatten", "Activation", "Reshape",
+    "RepeatVector", "Masking", "Permute", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+    "AveragePooling1D", "MaxPooling1D", "ReLU", "Softmax", "LeakyReLU", "Identity",
+    "Concatenate", "Add", "Multiply", "Average", "Lambda", "GaussianNoise", "GaussianDropout",
+})
+
+
+def _input_dim(layer: Any) -> int | None:
+    """The last axis of the layer's input, read from the model graph or the build shape."""
+    shape = None
+    try:
+        shape = tuple(layer.input.shape)
+    except (AttributeError, ValueError, RuntimeError):
+        shapes = getattr(layer, "_build_shapes_dict", None) or {}
+        if shapes:
+            shape = tuple(next(iter(shapes.values())))
+    if not shape or shape[-1] is None:
+        return None
+    return int(shape[-1])
+
+
+def _recurrent(kind: str, config: dict[str, Any], m: int | None) -> Recurrent | None:
+    units = int(config["units"])
+    bias = bool(config.get("use_bias", True))
+    seq = bool(config.get("return_sequences", False))
+    if kind == "LSTM":
+        return LSTM(units, m, use_bias=bias, return_sequences=seq)
+    if kind == "GRU":
+        return GRU(units, m, use_bias=bias, return_sequences=seq,
+                   reset_after=bool(config.get("reset_after", True)))
+    if kind == "SimpleRNN":
+        return SimpleRNN(units, m, use_bias=bias, return_sequences=seq)
+    return None
+
+
+def from_keras_layer(layer: Any) -> Layer | None:
+    """This package's twin of a Keras layer, or None when its kind is not modelled.
+
+    The twin is built from the layer's config (units, use_bias, reset_after, merge
+    mode...) and its input size in the model, never from its weights.
+    """
+    kind = type(layer).__name__
+    config = layer.get_config()
+    m = _input_dim(layer)
+    twin: Layer | None
+    if kind in ("LSTM", "GRU", "SimpleRNN"):
+        twin = _recurrent(kind, config, m)
+    elif kind == "Bidirectional":
+        inner = _recurrent(type(layer.forward_layer).__name__, layer.forward_layer.get_config(), m)
+        twin = None if inner is None else Bidirectional(inner, merge_mode=config.get("merge_mode"))
+    elif kind == "Dense":
+        twin = Dense(int(config["units"]), input_dim=m, use_bias=bool(config.get("use_bias", True)))
+    elif kind == "Embedding":
+        twin = Embedding(int(config["input_dim"]), int(config["output_dim"]))
+    else:
+        twin = None
+    if twin is not None:
+        twin.name = layer.name
+    return twin
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One layer of a comparison."""
+
+    name: str
+    kind: str
+    keras_params: int
+    params: int | None  # ours; None when the kind is not modelled or the input size is unknown
+    formula: str
+    note: str
+
+    @property
+    def match(self) -> bool | None:
+        """True/False when we have a count; None when we do not."""
+        return None if self.params is None else self.params == self.keras_params
+
+
+class Comparison:
+    """The rows of :func:`compare_with_keras`, with a total and a rich display."""
+
+    def __init__(self, model_name: str, rows: list[ComparisonRow], keras_total: int) -> None:
+        self.model_name = model_name
+        self.rows = rows
+        self.keras_total = keras_total
+
+    @property
+    def total(self) -> int:
+        """Our total over the rows we count (unmodelled rows add nothing)."""
+        return sum(r.params or 0 for r in self.rows)
+
+    @property
+    def all_match(self) -> bool:
+        """Every layer modelled, every count equal, and the totals equal."""
+        return all(r.match is True for r in self.rows) and self.total == self.keras_total
+
+    @property
+    def unmodelled(self) -> list[str]:
+        """Names of layers we could not count."""
+        return [r.name for r in self.rows if r.params is None]
+
+    def __iter__(self) -> Iterator[ComparisonRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> ComparisonRow:
+        return self.rows[i]
+
+    def _table(self) -> list[list[str]]:
+        out = []
+        for r in self.rows:
+            ours = "-" if r.params is None else f"{r.params:,}"
+            verdict = {True: "yes", False: "NO", None: "-"}[r.match]
+            out.append([r.name, r.kind, f"{r.keras_params:,}", ours, verdict, r.formula or r.note])
+        ok = "yes" if self.total == self.keras_total else "NO"
+        out.append(["Total", "", f"{self.keras_total:,}", f"{self.total:,}", ok, ""])
+        return out
+
+    _HEADER = ("layer", "kind", "Keras", "formula", "match", "how")
+
+    def __str__(self) -> str:
+        rows = [list(self._HEADER), *self._table()]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(self._HEADER))]
+        lines = ["  ".join(c.rjust(w) if i in (2, 3) else c.ljust(w)
+                           for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip() for r in rows]
+        rule = "-" * max(len(line) for line in lines)
+        return "\n".join([f"Model {self.model_name!r}", lines[0], rule, *lines[1:-1], rule, lines[-1]])
+
+    def __repr__(self) -> str:
+        state = "all match" if self.all_match else "MISMATCH or unmodelled layers"
+        return f"<Comparison of {self.model_name!r}: {len(self.rows)} layers, {state}>"
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in self._HEADER)
+        body = []
+        for r in self._table():
+            color = {"yes": "#1a7f37", "NO": "#cf222e"}.get(r[4], "inherit")
+            cells = [html.escape(r[0]), html.escape(r[1]), r[2], r[3],
+                     f"<span style='color:{color}'><b>{r[4]}</b></span>", html.escape(r[5])]
+            body.append("<tr>" + "".join(
+                f"<td style='text-align:{'right' if i in (2, 3) else 'left'}'>{c}</td>"
+                for i, c in enumerate(cells)) + "</tr>")
+        return (f"<div><b>Model {html.escape(self.model_name)!s}</b><table><thead><tr>{head}</tr>"
+                f"</thead><tbody>{''.join(body)}</tbody></table></div>")
+
+
+def _row(layer: Any) -> ComparisonRow:
+    kind = type(layer).__name__
+    keras_params = int(layer.count_params()) if layer.built else 0
+    if kind in WEIGHTLESS:
+        return ComparisonRow(layer.name, kind, keras_params, 0, "", "no weights")
+    twin = from_keras_layer(layer)
+    if twin is None:
+        return ComparisonRow(layer.name, kind, keras_params, None, "",
+                             f"{kind} is not modelled by lstm_params")
+    if twin.input_dim is None:
+        return ComparisonRow(layer.name, kind, keras_params, None, "",
+                             "input size unknown: build the model with keras.Input")
+    f = twin.formula
+    shown = ", ".join(f"{k}={val:,}" for k, val in f.values.items())
+    return ComparisonRow(layer.name, kind, keras_params, twin.params, f"{f.expanded} at {shown}", "")
+
+
+def compare_with_keras(model: Any) -> Comparison:
+    """Compare every layer of a built Keras 3 model with this package's count.
+
+    Parameters
+    ----------
+    model:
+        A built ``keras.Model`` (Sequential or functional, made with ``keras.Input``).
+
+    Returns
+    -------
+    Comparison
+        One :class:`ComparisonRow` per layer (name, Keras's count, ours, match), the
+        totals, and ``all_match``.  A layer kind the package does not model is
+        reported as such, never a crash.
+    """
+    layers = getattr(model, "layers", None)
+    if layers is None or not hasattr(model, "count_params"):
+        raise TypeError(f"model must be a built keras.Model, got {type(model).__name__}")
+    if not model.built:
+        raise ValueError(f"model {model.name!r} is not built: create it with keras.Input(shape) first")
+    rows = [_row(layer) for layer in layers]
+    return Comparison(model.name, rows, int(model.count_params()))

@@ -1,0 +1,542 @@
+"""Recurrent layers (and their usual neighbours) in Keras vocabulary, counted without Keras.
+
+Every layer lists its weights (:attr:`Layer.weights`), and everything else follows
+from that list: the count (:attr:`Layer.params`), the formula (:attr:`Layer.formula`)
+and the tables shown in Jupyter.  Notation: m = input size (Keras ``input_dim``),
+n = ``units``.
+
+>>> LSTM(256, input_dim=4096).params
+4457472
+>>> LSTM(256, input_dim=4096).formula.expanded
+'4(nm + n² + n)'
+>>> GRU(64, input_dim=32).params, GRU(64, input_dim=32, reset_after=False).params
+(18816, 18624)
+>>> Sequential([LSTM(64, return_sequences=True), LSTM(128)], input_dim=126).layer_params
+[48896, 98816]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+from . import _validate as v
+from .formula import Formula
+from .weights import Weight
+
+__all__ = ["Layer", "Recurrent", "LSTM", "GRU", "SimpleRNN", "Dense", "Embedding",
+           "Bidirectional", "Sequential", "MERGE_MODES"]
+
+MERGE_MODES: tuple[str | None, ...] = ("concat", "sum", "mul", "ave", None)
+
+
+def _slice(k: int, n: int) -> str:
+    return f"{k * n}:{(k + 1) * n}"
+
+
+class Layer:
+    """Base class: a layer that knows its weights.  Subclasses define :meth:`_weights`."""
+
+    kind: ClassVar[str] = "Layer"
+    keras_name: ClassVar[str] = "layer"  # Keras's default name stem
+
+    def __init__(self, input_dim: Any = None, name: str | None = None) -> None:
+        self.input_dim: int | None = v.optional_positive_int("input_dim", input_dim)
+        if name is not None and (not isinstance(name, str) or not name):
+            raise TypeError(f"name must be a non-empty string, got {name!r}")
+        self.name = name
+
+    # -- what subclasses provide ------------------------------------------------------
+    def _weights(self, m: int) -> list[Weight]:
+        raise NotImplementedError
+
+    def _symbols(self, m: int) -> dict[str, int]:
+        raise NotImplementedError
+
+    @property
+    def output_dim(self) -> int:
+        """Size of the last axis of this layer's output."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as Keras's ``get_config`` names them."""
+        return {"input_dim": self.input_dim}
+
+    def output_is_sequence(self, input_is_sequence: bool | None) -> bool | None:
+        """Whether the output keeps a time axis (None: unknown)."""
+        return input_is_sequence
+
+    # -- derived from the weight list -------------------------------------------------
+    def _need_input_dim(self) -> int:
+        if self.input_dim is None:
+            raise ValueError(
+                f"{self.kind}: input_dim is unknown, so the count is too; give input_dim=... "
+                f"or put the layer in a Sequential with input_dim=..."
+            )
+        return self.input_dim
+
+    @property
+    def weights(self) -> list[Weight]:
+        """Every piece of the layer's parameters, in framework storage order."""
+        return self._weights(self._need_input_dim())
+
+    @property
+    def params(self) -> int:
+        """Total number of parameters, as ``model.summary()`` reports it."""
+        return sum(w.size for w in self.weights)
+
+    @property
+    def gate_params(self) -> dict[str, int]:
+        """Parameters per gate (its W, U and biases), in storage order; ``{}`` without gates.
+
+        >>> LSTM(12, input_dim=80).gate_params
+        {'input': 1116, 'forget': 1116, 'cell': 1116, 'output': 1116}
+        """
+        out: dict[str, int] = {}
+        for w in self.weights:
+            if w.gate:
+                out[w.gate] = out.get(w.gate, 0) + w.size
+        return out
+
+    @property
+    def formula(self) -> Formula:
+        """The symbolic count, derived from :attr:`weights`."""
+        m = self._need_input_dim()
+        return Formula((w.symbols for w in self._weights(m)), self._symbols(m))
+
+    @property
+    def variables(self) -> dict[str, tuple[int, ...]]:
+        """Framework variables and their shapes, e.g. ``{"kernel": (4096, 1024), ...}``."""
+        out: dict[str, tuple[int, ...]] = {}
+        for w in self.weights:
+            key = f"{w.direction}/{w.variable}" if w.direction else w.variable
+            out.setdefault(key, w.variable_shape)
+        return out
+
+    def with_input_dim(self, input_dim: int) -> Layer:
+        """A copy of this layer with its input size set (used by :class:`Sequential`)."""
+        config = self.get_config()
+        config["input_dim"] = input_dim
+        config["name"] = self.name
+        return type(self)(**config)
+
+    # -- planning figures --------------------------------------------------------------
+    def memory_bytes(self, dtype: str = "float32") -> int:
+        """Bytes the weights take at ``dtype`` (what ``model.summary()`` prints next to the count)."""
+        from .hardware import memory_bytes
+
+        return memory_bytes(self.params, dtype)
+
+    # -- display ----------------------------------------------------------------------
+    def summary(self) -> str:
+        """A plain-text table of the weights and the total, like ``model.summary()``."""
+        from .report import layer_text
+
+        return layer_text(self)
+
+    def _repr_html_(self) -> str:
+        from .report import layer_html
+
+        return layer_html(self)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={val!r}" for k, val in self.get_config().items()
+                         if k != "input_dim" or val is not None)
+        return f"{self.kind}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Layer)
+        return self.get_config() == other.get_config() and self.name == other.name
+
+    def __hash__(self) -> int:
+        return hash((self.kind, repr(self)))
+
+
+class Recurrent(Layer):
+    """A recurrent layer: G gates, each with W (n×m), U (n×n) and a bias (n)."""
+
+    gates: ClassVar[tuple[tuple[str, str], ...]] = ()  # (symbol, name) in Keras storage order
+
+    def __init__(self, units: Any, input_dim: Any = None, *, use_bias: Any = True,
+                 return_sequences: Any = False, name: str | None = None) -> None:
+        self.units = v.positive_int("units", units)
+        super().__init__(input_dim, name)
+        self.use_bias = v.flag("use_bias", use_bias)
+        self.return_sequences = v.flag("return_sequences", return_sequences)
+
+    @property
+    def output_dim(self) -> int:
+        return self.units
+
+    def get_config(self) -> dict[str, Any]:
+        return {"units": self.units, "input_dim": self.input_dim, "use_bias": self.use_bias,
+                "return_sequences": self.return_sequences}
+
+    def output_is_sequence(self, input_is_sequence: bool | None) -> bool | None:
+        return self.return_sequences
+
+    def _symbols(self, m: int) -> dict[str, int]:
+        return {"m": m, "n": self.units}
+
+    def _name(self, kind: str, gate: str) -> str:
+        return f"{kind}_{gate}" if gate else kind
+
+    def _kernels(self, m: int) -> list[Weight]:
+        n, g = self.units, len(self.gates)
+        out = []
+        for k, (sym, gate) in enumerate(self.gates):
+            cols = "[:]" if g == 1 else f"[:, {_slice(k, n)}]"
+            out.append(Weight(self._name("W", sym), gate, "input kernel", (n, m), ("n", "m"),
+                              "kernel", (m, g * n), cols, transposed=True))
+        for k, (sym, gate) in enumerate(self.gates):
+            cols = "[:]" if g == 1 else f"[:, {_slice(k, n)}]"
+            out.append(Weight(self._name("U", sym), gate, "recurrent kernel", (n, n), ("n", "n"),
+                              "recurrent_kernel", (n, g * n), cols, transposed=True))
+        return out
+
+    def _biases(self) -> list[Weight]:
+        n, g = self.units, len(self.gates)
+        return [Weight(self._name("b", sym), gate, "bias", (n,), ("n",), "bias", (g * n,),
+                       "[:]" if g == 1 else f"[{_slice(k, n)}]")
+                for k, (sym, gate) in enumerate(self.gates)]
+
+    def _weights(self, m: int) -> list[Weight]:
+        return self._kernels(m) + (self._biases() if self.use_bias else [])
+
+
+class LSTM(Recurrent):
+    """Keras ``LSTM``: four gates (input i, forget f, cell candidate c, output o).
+
+    Parameters
+    ----------
+    units:
+        n, the size of the hidden state h and the cell state c.
+    input_dim:
+        m, the number of features per timestep (the last axis of the input).
+        Timesteps never enter the count: the same weights serve every step.
+    use_bias:
+        Whether each gate has a bias vector.
+    return_sequences:
+        Output every step or only the last; it changes the output, not the count.
+
+    Example
+    -------
+    >>> layer = LSTM(100, input_dim=25)
+    >>> layer.params, layer.formula.factored
+    (50400, '4n(m + n + 1)')
+    >>> layer.variables
+    {'kernel': (25, 400), 'recurrent_kernel': (100, 400), 'bias': (400,)}
+    """
+
+    kind = "LSTM"
+    keras_name = "lstm"
+    gates = (("i", "input"), ("f", "forget"), ("c", "cell"), ("o", "output"))
+
+
+class SimpleRNN(Recurrent):
+    """Keras ``SimpleRNN``: h_t = tanh(W x_t + U h_{t-1} + b), one transformation.
+
+    >>> SimpleRNN(4, input_dim=3).params
+    32
+    """
+
+    kind = "SimpleRNN"
+    keras_name = "simple_rnn"
+    gates = (("", ""),)
+
+
+class GRU(Recurrent):
+    """Keras ``GRU``: three transformations (update z, reset r, candidate h).
+
+    With ``reset_after=True`` (the Keras 3 default, and what cuDNN computes) the reset
+    gate is applied after the recurrent matmul, so the input and recurrent parts keep
+    separate biases: ``bias`` has shape (2, 3n) and the count is 3(nm + n² + 2n).
+    With ``reset_after=False`` there is one bias per gate: 3(nm + n² + n).
+
+    >>> GRU(100, input_dim=25).formula.expanded
+    '3(nm + n² + 2n)'
+    >>> GRU(100, input_dim=25, reset_after=False).formula.expanded
+    '3(nm + n² + n)'
+    """
+
+    kind = "GRU"
+    keras_name = "gru"
+    gates = (("z", "update"), ("r", "reset"), ("h", "candidate"))
+
+    def __init__(self, units: Any, input_dim: Any = None, *, use_bias: Any = True,
+                 reset_after: Any = True, return_sequences: Any = False,
+                 name: str | None = None) -> None:
+        super().__init__(units, input_dim, use_bias=use_bias, return_sequences=return_sequences,
+                         name=name)
+        self.reset_after = v.flag("reset_after", reset_after)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "reset_after": self.reset_after}
+
+    def _biases(self) -> list[Weight]:
+        if not self.reset_after:
+            return super()._biases()
+        n = self.units
+        out = []
+        for row, (prefix, role) in enumerate((("x", "input bias"), ("h", "recurrent bias"))):
+            for k, (sym, gate) in enumerate(self.gates):
+                out.append(Weight(f"b_{prefix}{sym}", gate, role, (n,), ("n",), "bias", (2, 3 * n),
+                                  f"[{row}, {_slice(k, n)}]"))
+        return out
+
+
+class Dense(Layer):
+    """Keras ``Dense``: y = W x + b with W (n×m), stored as ``kernel`` (m, n).
+
+    >>> Dense(64, input_dim=64).params
+    4160
+    """
+
+    kind = "Dense"
+    keras_name = "dense"
+
+    def __init__(self, units: Any, input_dim: Any = None, *, use_bias: Any = True,
+                 name: str | None = None) -> None:
+        self.units = v.positive_int("units", units)
+        super().__init__(input_dim, name)
+        self.use_bias = v.flag("use_bias", use_bias)
+
+    @property
+    def output_dim(self) -> int:
+        return self.units
+
+    def get_config(self) -> dict[str, Any]:
+        return {"units": self.units, "input_dim": self.input_dim, "use_bias": self.use_bias}
+
+    def _symbols(self, m: int) -> dict[str, int]:
+        return {"m": m, "n": self.units}
+
+    def _weights(self, m: int) -> list[Weight]:
+        n = self.units
+        out = [Weight("W", "", "kernel", (n, m), ("n", "m"), "kernel", (m, n), transposed=True)]
+        if self.use_bias:
+            out.append(Weight("b", "", "bias", (n,), ("n",), "bias", (n,)))
+        return out
+
+
+class Embedding(Layer):
+    """Keras ``Embedding``: a lookup table E of shape (input_dim, output_dim) = (V, d).
+
+    Here ``input_dim`` is the vocabulary size V, as in Keras; the layer's output has
+    ``output_dim`` features per token, so it can start a :class:`Sequential`.
+
+    >>> Embedding(10000, 128).params
+    1280000
+    """
+
+    kind = "Embedding"
+    keras_name = "embedding"
+
+    def __init__(self, input_dim: Any, output_dim: Any, *, name: str | None = None) -> None:
+        v.positive_int("input_dim", input_dim)
+        super().__init__(input_dim, name)
+        self.output_dim_ = v.positive_int("output_dim", output_dim)
+
+    @property
+    def output_dim(self) -> int:
+        return self.output_dim_
+
+    def get_config(self) -> dict[str, Any]:
+        return {"input_dim": self.input_dim, "output_dim": self.output_dim_}
+
+    def output_is_sequence(self, input_is_sequence: bool | None) -> bool | None:
+        return True
+
+    def with_input_dim(self, input_dim: int) -> Layer:
+        return self
+
+    def _symbols(self, m: int) -> dict[str, int]:
+        return {"V": m, "d": self.output_dim_}
+
+    def _weights(self, m: int) -> list[Weight]:
+        d = self.output_dim_
+        return [Weight("E", "", "embeddings", (m, d), ("V", "d"), "embeddings", (m, d))]
+
+
+class Bidirectional(Layer):
+    """Keras ``Bidirectional``: two copies of a recurrent layer, one reading backwards.
+
+    The count doubles whatever ``merge_mode`` is; the merge mode only decides the
+    output size (``"concat"`` gives 2n features, the others n), which matters for the
+    next layer's count.
+
+    >>> Bidirectional(LSTM(64), merge_mode="concat").with_input_dim(10).params  # 2 · 4·64·(10 + 64 + 1)
+    38400
+    >>> Bidirectional(LSTM(64, input_dim=10), merge_mode="sum").output_dim
+    64
+    """
+
+    kind = "Bidirectional"
+    keras_name = "bidirectional"
+
+    def __init__(self, layer: Any, merge_mode: Any = "concat", *, name: str | None = None) -> None:
+        if not isinstance(layer, Recurrent):
+            raise TypeError(f"layer must be a recurrent layer (LSTM, GRU, SimpleRNN, ...), got {layer!r}")
+        self.merge_mode: str | None = v.choice("merge_mode", merge_mode, MERGE_MODES)
+        self.layer = layer
+        super().__init__(layer.input_dim, name)
+
+    @property
+    def units(self) -> int:
+        return self.layer.units
+
+    @property
+    def output_dim(self) -> int:
+        return 2 * self.layer.units if self.merge_mode == "concat" else self.layer.units
+
+    def get_config(self) -> dict[str, Any]:
+        return {"layer": self.layer, "merge_mode": self.merge_mode}
+
+    def output_is_sequence(self, input_is_sequence: bool | None) -> bool | None:
+        return self.layer.return_sequences
+
+    def with_input_dim(self, input_dim: int) -> Layer:
+        inner = self.layer.with_input_dim(input_dim)
+        return Bidirectional(inner, self.merge_mode, name=self.name)
+
+    def _symbols(self, m: int) -> dict[str, int]:
+        return self.layer._symbols(m)
+
+    def _weights(self, m: int) -> list[Weight]:
+        inner = self.layer._weights(m)
+        return ([w.with_direction("forward") for w in inner]
+                + [w.with_direction("backward") for w in inner])
+
+    def __repr__(self) -> str:
+        return f"Bidirectional({self.layer!r}, merge_mode={self.merge_mode!r})"
+
+
+class Sequential:
+    """A stack of layers, each taking the previous layer's output size as its input size.
+
+    Parameters
+    ----------
+    layers:
+        The layers, first to last.  The first needs its input size, from its own
+        ``input_dim`` or from this ``input_dim``, unless it is an :class:`Embedding`.
+    input_dim:
+        Features per timestep fed to the first layer.
+
+    Example
+    -------
+    >>> model = Sequential([LSTM(64, return_sequences=True), LSTM(128, return_sequences=True),
+    ...                     LSTM(64), Dense(64), Dense(32), Dense(3)], input_dim=126)
+    >>> model.layer_params
+    [48896, 98816, 49408, 4160, 2080, 99]
+    >>> model.params
+    203459
+    """
+
+    kind = "Sequential"
+
+    def __init__(self, layers: Iterable[Layer], input_dim: Any = None) -> None:
+        if isinstance(layers, Layer) or not isinstance(layers, Iterable):
+            raise TypeError(f"layers must be a list of layers, got {layers!r}")
+        given = list(layers)
+        if not given:
+            raise ValueError("layers must hold at least one layer, got []")
+        for i, layer in enumerate(given):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layers[{i}] must be a layer (LSTM, Dense, ...), got {layer!r}")
+        self.input_dim: int | None = v.optional_positive_int("input_dim", input_dim)
+        self.layers: list[Layer] = self._connect(given)
+
+    def _connect(self, given: Sequence[Layer]) -> list[Layer]:
+        first = given[0]
+        if isinstance(first, Embedding):
+            if self.input_dim is not None:
+                raise ValueError("input_dim must be None when the first layer is an Embedding "
+                                 f"(its input_dim is the vocabulary), got {self.input_dim}")
+            m: int | None = None
+        else:
+            m = self.input_dim
+            if first.input_dim is not None and m is not None and first.input_dim != m:
+                raise ValueError(f"input_dim is {m} but layers[0] has input_dim={first.input_dim}")
+            if m is None:
+                m = first.input_dim
+        taken: dict[str, int] = {}
+        out: list[Layer] = []
+        sequence: bool | None = None
+        for i, layer in enumerate(given):
+            if isinstance(layer, Embedding) and i > 0:
+                raise ValueError(f"layers[{i}] is an Embedding: it can only be the first layer")
+            before = given[i - 1] if i > 0 else None
+            if isinstance(before, Bidirectional) and before.merge_mode is None:
+                raise ValueError(f"layers[{i - 1}] is Bidirectional with merge_mode=None: it outputs two "
+                                 "tensors, so it can only be the last layer")
+            if isinstance(layer, (Recurrent, Bidirectional)) and sequence is False:
+                raise ValueError(
+                    f"layers[{i}] ({layer.kind}) needs a sequence, but layers[{i - 1}] returns only "
+                    f"its last step: give layers[{i - 1}] return_sequences=True")
+            if i > 0 and layer.input_dim is not None and layer.input_dim != m:
+                raise ValueError(f"layers[{i}] has input_dim={layer.input_dim}, but the layer "
+                                 f"before it outputs {m} features")
+            if m is not None and not isinstance(layer, Embedding):
+                layer = layer.with_input_dim(m)
+            stem = layer.name or layer.keras_name
+            name = layer.name or (stem if stem not in taken else f"{stem}_{taken[stem]}")
+            taken[stem] = taken.get(stem, 0) + 1
+            if layer.name != name:
+                layer = _renamed(layer, name)
+            out.append(layer)
+            m = layer.output_dim
+            sequence = layer.output_is_sequence(sequence)
+        return out
+
+    @property
+    def layer_params(self) -> list[int]:
+        """Each layer's count, in order: the Param # column of ``model.summary()``."""
+        return [layer.params for layer in self.layers]
+
+    @property
+    def params(self) -> int:
+        """Total parameters: the sum of :attr:`layer_params` ("Total params")."""
+        return sum(self.layer_params)
+
+    @property
+    def output_dim(self) -> int:
+        return self.layers[-1].output_dim
+
+    def memory_bytes(self, dtype: str = "float32") -> int:
+        """Bytes the weights take at ``dtype``."""
+        from .hardware import memory_bytes
+
+        return memory_bytes(self.params, dtype)
+
+    def summary(self) -> str:
+        """A plain-text table like ``model.summary()``: name, kind, output size, count."""
+        from .report import sequential_text
+
+        return sequential_text(self)
+
+    def _repr_html_(self) -> str:
+        from .report import sequential_html
+
+        return sequential_html(self)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([{inner}])"
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Any:
+        return iter(self.layers)
+
+    def __getitem__(self, i: int) -> Layer:
+        return self.layers[i]
+
+
+def _renamed(layer: Layer, name: str) -> Layer:
+    if isinstance(layer, Bidirectional):
+        return Bidirectional(layer.layer, layer.merge_mode, name=name)
+    config = layer.get_config()
+    return type(layer)(**config, name=name)

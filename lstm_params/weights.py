@@ -1,0 +1,81 @@
+"""Where a layer's parameters live: one :class:`Weight` per piece of math.
+
+An LSTM's four gates each own an input kernel W (n×m), a recurrent kernel U (n×n)
+and a bias b (n).  Keras does not store twelve tensors: it packs the gates side by
+side into ``kernel`` (m, 4n), ``recurrent_kernel`` (n, 4n) and ``bias`` (4n,).  A
+:class:`Weight` records both views: the math (name, gate, shape) and the storage
+(variable, its shape, and the slice that holds this piece).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+__all__ = ["Weight"]
+
+
+@dataclass(frozen=True)
+class Weight:
+    """One piece of a layer's parameters, in math and in framework storage.
+
+    Attributes
+    ----------
+    name:
+        Math name, e.g. ``"W_i"`` (input kernel of the input gate).
+    gate:
+        The gate or transformation it belongs to, e.g. ``"input"``; ``""`` for layers
+        without gates.
+    role:
+        ``"input kernel"``, ``"recurrent kernel"``, ``"bias"``, ``"recurrent bias"``,
+        ``"peephole"``, ``"embeddings"``, ``"projection"``...
+    shape:
+        Math shape, e.g. ``(256, 4096)`` for W (n×m): it maps x (m) to the gate (n).
+    symbols:
+        The same shape in symbols, e.g. ``("n", "m")``; the layer's formula is the sum
+        over weights of the product of these.
+    variable:
+        Name of the framework variable that stores it, e.g. ``"kernel"``.
+    variable_shape:
+        Shape of that whole variable, e.g. ``(4096, 1024)``.
+    index:
+        Where this piece sits inside the variable, in NumPy slice syntax, e.g.
+        ``"[:, 0:256]"``; ``"[:]"`` when it is the whole variable.
+    direction:
+        ``"forward"`` or ``"backward"`` inside a Bidirectional wrapper, else ``""``.
+    transposed:
+        True when the framework stores the piece as (inputs, outputs), the transpose of
+        the math shape (Keras kernels: ``kernel[:, 0:n]`` is W_i transposed, (m, n)).
+    """
+
+    name: str
+    gate: str
+    role: str
+    shape: tuple[int, ...]
+    symbols: tuple[str, ...]
+    variable: str
+    variable_shape: tuple[int, ...]
+    index: str = "[:]"
+    direction: str = ""
+    transposed: bool = False
+
+    @property
+    def size(self) -> int:
+        """Number of scalars in this piece."""
+        return math.prod(self.shape)
+
+    @property
+    def stored_shape(self) -> tuple[int, ...]:
+        """Shape of ``variable[index]`` as the framework holds it."""
+        return self.shape[::-1] if self.transposed else self.shape
+
+    @property
+    def storage(self) -> str:
+        """Where it is stored, e.g. ``"kernel[:, 0:256]"`` (with ``forward/`` in a wrapper)."""
+        prefix = f"{self.direction}/" if self.direction else ""
+        suffix = "" if self.index == "[:]" else self.index
+        return f"{prefix}{self.variable}{suffix}"
+
+    def with_direction(self, direction: str) -> Weight:
+        """A copy tagged with a Bidirectional direction."""
+        return replace(self, direction=direction)

@@ -1,0 +1,19 @@
+"""Shared fixtures: real Keras (and later PyTorch), imported once per session, quietly."""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+@pytest.fixture(scope="session")
+def keras() -> ModuleType:
+    """Keras 3 on TensorFlow. A missing install is an error, never a skip."""
+    from lstm_params.frameworks import import_keras
+
+    return import_keras()
