@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from .formula import Formula
+from .frameworks import import_keras, import_torch
 from .hardware import DTYPE_BYTES, memory_bytes
 from .layers import (
     GRU,
@@ -51,6 +52,8 @@ __all__ = [
     "DTYPE_BYTES",
     "memory_bytes",
     "compare_with_keras",
+    "import_keras",
+    "import_torch",
     "__version__",
 ]
 
