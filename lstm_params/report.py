@@ -42,7 +42,16 @@ def _rows(layer: Layer) -> list[list[str]]:
 
 def _header(layer: Layer) -> list[str]:
     bidir = any(w.direction for w in layer.weights)
-    return (["direction"] if bidir else []) + ["gate", "weight", "role", "shape", "params", "Keras storage"]
+    framework = getattr(layer, "framework", "Keras")  # PyTorch modules say "PyTorch"
+    return (["direction"] if bidir else []) + ["gate", "weight", "role", "shape", "params", f"{framework} storage"]
+
+
+def _gate_note(layer: Layer) -> str:
+    """What the per-gate sums cover when a layer holds several copies of each gate."""
+    note = getattr(layer, "_gate_note", None)
+    if note is not None:
+        return str(note())
+    return " (both directions)" if any(w.direction for w in layer.weights) else ""
 
 
 def _sizes(layer: Layer) -> str:
@@ -84,8 +93,7 @@ def layer_text(layer: Layer) -> str:
     lines += _table_text(header, _rows(layer), {len(header) - 2})
     gates = layer.gate_params
     if gates:
-        lines.append("Per gate: " + ", ".join(f"{g} {c:,}" for g, c in gates.items())
-                     + (" (both directions)" if any(w.direction for w in layer.weights) else ""))
+        lines.append("Per gate: " + ", ".join(f"{g} {c:,}" for g, c in gates.items()) + _gate_note(layer))
     lines.append(f"Total params: {layer.params:,} ({readable_bytes(layer.memory_bytes())})")
     lines.append(f"Formula: {layer.formula} = {layer.formula.substituted}")
     return "\n".join(lines)

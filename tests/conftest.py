@@ -17,3 +17,13 @@ def keras() -> ModuleType:
     from lstm_params.frameworks import import_keras
 
     return import_keras()
+
+
+@pytest.fixture(scope="session")
+def torch() -> ModuleType:
+    """PyTorch (the ``torch`` extra), seeded. A missing install is an error, never a skip."""
+    from lstm_params.frameworks import import_torch
+
+    module = import_torch()
+    module.manual_seed(0)
+    return module
