@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import pytorch
 from .formula import Formula
 from .frameworks import import_keras, import_torch
 from .hardware import DTYPE_BYTES, memory_bytes
@@ -54,6 +55,7 @@ __all__ = [
     "compare_with_keras",
     "import_keras",
     "import_torch",
+    "pytorch",
     "__version__",
 ]
 
