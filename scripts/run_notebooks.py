@@ -42,7 +42,8 @@ def execute(path: Path, timeout: int = 600) -> float:
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}},
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}},
                             record_timing=False, store_widget_state=True, allow_errors=False)
     start = time.perf_counter()
     client.execute()
