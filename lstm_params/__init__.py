@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import pytorch
+from . import plots, pytorch, widgets
 from .formula import Formula
 from .frameworks import import_keras, import_torch
 from .hardware import DTYPE_BYTES, memory_bytes
@@ -34,6 +34,7 @@ from .layers import (
     SimpleRNN,
 )
 from .weights import Weight
+from .widgets import Explorer, explorer
 
 __version__ = "0.1.0"
 
@@ -56,6 +57,10 @@ __all__ = [
     "import_keras",
     "import_torch",
     "pytorch",
+    "plots",
+    "widgets",
+    "explorer",
+    "Explorer",
     "__version__",
 ]
 

@@ -1,0 +1,262 @@
+"""The slider explorer, driven without a browser: move the controls, read what it shows.
+
+What it shows is compared with the package's layers built here independently, and, for
+a sample of settings, with real Keras layers and real torch.nn modules.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from traitlets import TraitError
+
+import lstm_params as lp
+from lstm_params import widgets
+
+KINDS = ("LSTM", "GRU", "SimpleRNN")
+TORCH_NAMES = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
+SLOW = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@st.composite
+def settings_(draw, max_m=4096, max_n=2048):
+    return {
+        "input_dim": draw(st.integers(1, max_m)),
+        "units": draw(st.integers(1, max_n)),
+        "kind": draw(st.sampled_from(KINDS)),
+        "use_bias": draw(st.booleans()),
+        "bidirectional": draw(st.booleans()),
+        "reset_after": draw(st.booleans()),
+        "framework": draw(st.sampled_from(widgets.FRAMEWORKS)),
+        "dtype": draw(st.sampled_from(sorted(lp.DTYPE_BYTES))),
+    }
+
+
+def package_layer(s):
+    """The package's own layer for these settings, built without the explorer's code."""
+    m, n = s["input_dim"], s["units"]
+    if s["framework"] == "PyTorch":
+        cls = getattr(lp.pytorch, TORCH_NAMES[s["kind"]])
+        return cls(input_size=m, hidden_size=n, bias=s["use_bias"], bidirectional=s["bidirectional"])
+    kwargs = {"use_bias": s["use_bias"]}
+    if s["kind"] == "GRU":
+        kwargs["reset_after"] = s["reset_after"]
+    layer = getattr(lp, s["kind"])(n, input_dim=m, **kwargs)
+    return lp.Bidirectional(layer) if s["bidirectional"] else layer
+
+
+def shown_total(ex) -> int:
+    text = re.sub(r"<[^>]+>", "", ex.total.value)
+    match = re.fullmatch(r"([\d,]+) parameters", text)
+    assert match, text
+    return int(match.group(1).replace(",", ""))
+
+
+def table_rows(ex):
+    """(direction, gate, params) of each body row, and the footer's total, read from the HTML."""
+    rows = re.findall(r"<tr class='lp-gate-row' data-gate='([^']*)' data-direction='([^']*)' "
+                      r"data-params='(\d+)'>(.*?)</tr>", ex.table.value)
+    footer = re.search(r"<tr class='lp-total-row' data-params='(\d+)'>(.*?)</tr>", ex.table.value)
+    assert footer
+    out = []
+    for gate, direction, params, cells in rows:
+        numbers = [int(x.replace(",", "")) for x in re.findall(r"<td class='r'>(?:<b>)?([\d,]+)", cells)]
+        assert numbers[-1] == int(params)  # the bold total cell says what the attribute says
+        assert sum(numbers[:-1]) == int(params)  # W + U + b
+        out.append((html.unescape(direction), html.unescape(gate), int(params)))
+    total_cells = [int(x.replace(",", "")) for x in re.findall(r"<td class='r'>([\d,]+)</td>", footer.group(2))]
+    assert total_cells[-1] == int(footer.group(1)) == sum(total_cells[:-1])
+    return out, int(footer.group(1))
+
+
+def expected_rows(layer):
+    """(direction, gate, params) per gate, summed from the package layer's weight list."""
+    sums: dict[tuple[str, str], int] = {}
+    for w in layer.weights:
+        direction = w.direction or ("backward" if w.variable.endswith("_reverse") else "forward")
+        sums[(direction, w.gate)] = sums.get((direction, w.gate), 0) + w.size
+    bidir = any(d == "backward" for d, _ in sums)
+    return [(d if bidir else "", g, c) for (d, g), c in sums.items()]
+
+
+# -- what it shows equals the counts -----------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(s=settings_())
+def test_total_table_and_memory_follow_the_controls(s):
+    ex = widgets.explorer()
+    for name, value in s.items():  # one control at a time, as a reader clicks
+        ex.controls[name].value = value
+    layer = package_layer(s)
+    assert shown_total(ex) == ex.params == layer.params
+    rows, total = table_rows(ex)
+    assert total == layer.params
+    assert rows == expected_rows(layer)
+    if s["kind"] != "SimpleRNN" and not s["bidirectional"]:  # SimpleRNN has one transformation, no gates
+        assert [(g, c) for _, g, c in rows] == list(layer.gate_params.items())
+    assert f"float32: {layer.params * 4:,} bytes" in ex.memory.value
+    assert f"{s['dtype']}: {layer.memory_bytes(s['dtype']):,} bytes" in ex.memory.value
+    assert ex.picture.value.count("<rect class='lp-w") == len(layer.weights)
+    assert f"= {layer.params:,}" in ex.formula.value
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=settings_(), moves=st.lists(st.tuples(st.sampled_from(["input_dim", "units"]),
+                                                   st.integers(-10_000, 10_000)), min_size=1, max_size=8))
+def test_slider_moves_keep_the_numbers_right(start, moves):
+    """Rapid moves, including out-of-range ones, leave a count that matches the sliders."""
+    ex = widgets.explorer(**start)
+    for name, value in moves:
+        ex.controls[name].value = value
+    s = ex.values
+    assert 1 <= s["input_dim"] <= 4096 and 1 <= s["units"] <= 2048
+    assert shown_total(ex) == package_layer(s).params
+
+
+@pytest.mark.parametrize(("name", "value", "clamped"), [
+    ("input_dim", 0, 1), ("input_dim", -7, 1), ("input_dim", 4097, 4096), ("input_dim", 10**9, 4096),
+    ("units", 0, 1), ("units", 2049, 2048), ("units", 123_456, 2048),
+])
+def test_out_of_range_values_are_clamped(name, value, clamped):
+    ex = widgets.explorer()
+    ex.controls[name].value = value
+    assert ex.controls[name].value == clamped
+    assert shown_total(ex) == package_layer(ex.values).params
+
+
+@SLOW
+@given(s=settings_(max_m=300, max_n=300).filter(lambda s: s["framework"] == "Keras"))
+def test_total_equals_real_keras(keras, s):
+    ex = widgets.explorer(**s)
+    kwargs = {"units": s["units"], "use_bias": s["use_bias"]}
+    if s["kind"] == "GRU":
+        kwargs["reset_after"] = s["reset_after"]
+    layer = getattr(keras.layers, s["kind"])(**kwargs)
+    if s["bidirectional"]:
+        layer = keras.layers.Bidirectional(layer)
+    layer(keras.Input((None, s["input_dim"])))
+    assert shown_total(ex) == layer.count_params()
+    rows, _ = table_rows(ex)
+    cell = layer.forward_layer.cell if s["bidirectional"] else layer.cell
+    per_gate = sum(v.numpy().size for v in cell.weights) // {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[s["kind"]]
+    assert {c for _, _, c in rows} == {per_gate}  # every gate holds the same share
+    assert f"float32: {layer.count_params() * 4:,} bytes" in ex.memory.value
+
+
+@SLOW
+@given(s=settings_(max_m=300, max_n=300).filter(lambda s: s["framework"] == "PyTorch"))
+def test_total_equals_real_torch(torch, s):
+    ex = widgets.explorer(**s)
+    module = getattr(torch.nn, TORCH_NAMES[s["kind"]])(s["input_dim"], s["units"], bias=s["use_bias"],
+                                                        bidirectional=s["bidirectional"])
+    expected = sum(p.numel() for p in module.parameters())
+    assert shown_total(ex) == expected
+    _, total = table_rows(ex)
+    assert total == expected
+    assert f"torch.nn.{TORCH_NAMES[s['kind']]}({s['input_dim']}, {s['units']}" in ex.formula.value
+
+
+def test_the_famous_example_and_the_pytorch_difference():
+    ex = widgets.explorer()
+    assert ex.values["kind"] == "LSTM" and ex.values["framework"] == "Keras"
+    assert re.sub(r"<[^>]+>", "", ex.total.value) == f"{lp.LSTM(256, input_dim=4096).params:,} parameters"
+    ex.set(framework="PyTorch")
+    assert shown_total(ex) == lp.pytorch.LSTM(4096, 256).params
+    keras_count = lp.LSTM(256, input_dim=4096).params
+    assert f"Keras counts {keras_count:,} ({keras_count - ex.params:+,})" in ex.formula.value
+
+
+# -- controls ---------------------------------------------------------------------------
+def test_controls_are_bounded_sliders_and_choices():
+    ex = widgets.explorer()
+    c = ex.controls
+    assert {"input_dim", "units", "kind", "use_bias", "bidirectional", "reset_after", "framework",
+            "dtype"} == set(c)
+    assert (c["input_dim"].min, c["input_dim"].max) == (1, 4096)
+    assert (c["units"].min, c["units"].max) == (1, 2048)
+    assert c["input_dim"].continuous_update and c["units"].continuous_update
+    assert list(c["kind"].options) == ["LSTM", "GRU", "SimpleRNN"] and c["kind"].value == "LSTM"
+    assert list(c["framework"].options) == ["Keras", "PyTorch"]
+    assert set(c["dtype"].options) == set(lp.DTYPE_BYTES) and c["dtype"].value == "float32"
+    with pytest.raises(TraitError):
+        c["kind"].value = "Transformer"
+    with pytest.raises(TraitError):
+        c["dtype"].value = "float8"
+
+
+def test_every_part_has_a_stable_description_and_css_class():
+    ex = widgets.explorer()
+    for name, control in ex.controls.items():
+        assert widgets.DOM_CLASSES[name] in control._dom_classes
+        assert control.description
+    assert ex.controls["input_dim"].description == "m (input_dim)"
+    assert ex.controls["units"].description == "n (units)"
+    for name in ("total", "formula", "memory", "table", "picture"):
+        assert widgets.DOM_CLASSES[name] in getattr(ex, name)._dom_classes
+    assert widgets.DOM_CLASSES["explorer"] in ex.widget._dom_classes
+    assert len(set(widgets.DOM_CLASSES.values())) == len(widgets.DOM_CLASSES)
+
+
+def test_reset_after_only_matters_for_a_keras_gru():
+    ex = widgets.explorer()
+    assert ex.controls["reset_after"].disabled
+    ex.set(kind="GRU")
+    assert not ex.controls["reset_after"].disabled
+    with_after = ex.params
+    ex.set(reset_after=False)
+    assert ex.params == lp.GRU(256, input_dim=4096, reset_after=False).params != with_after
+    ex.set(framework="PyTorch")
+    assert ex.controls["reset_after"].disabled
+
+
+def test_set_makes_one_update_and_names_unknown_controls():
+    ex = widgets.explorer()
+    before = ex.updates
+    ex.set(input_dim=25, units=100, kind="GRU")
+    assert ex.updates == before + 1
+    with pytest.raises(ValueError, match=r"unknown control\(s\) \['unit'\]"):
+        ex.set(unit=3)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"input_dim": 0}, ValueError, "input_dim must be a positive integer, got 0"),
+    ({"input_dim": 5000}, ValueError, "input_dim must be between 1 and 4096 (the slider's range), got 5000"),
+    ({"units": 2049}, ValueError, "units must be between 1 and 2048 (the slider's range), got 2049"),
+    ({"units": 2.0}, TypeError, "units must be a positive integer, got 2.0"),
+    ({"kind": "lstm"}, ValueError, "kind must be one of 'LSTM', 'GRU', 'SimpleRNN', got 'lstm'"),
+    ({"use_bias": "yes"}, TypeError, "use_bias must be True or False"),
+    ({"bidirectional": 1}, TypeError, "bidirectional must be True or False"),
+    ({"framework": "JAX"}, ValueError, "framework must be one of 'Keras', 'PyTorch', got 'JAX'"),
+    ({"dtype": "fp32"}, ValueError, "dtype must be one of"),
+])
+def test_bad_starting_values_are_named(kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        widgets.explorer(**kwargs)
+
+
+# -- display ----------------------------------------------------------------------------
+def test_displays_as_its_widget_tree():
+    ex = lp.explorer()
+    bundle = ex._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
+    assert ex.total in ex.widget.children and ex.table in ex.widget.children and ex.picture in ex.widget.children
+    snap = ex.snapshot()._repr_html_()
+    assert "4,457,472" in snap and "<svg" in snap and "lp-gates" in snap
+    assert "4,457,472 parameters" in repr(ex)
+
+
+def test_update_path_imports_no_framework():
+    code = ("import sys, json, lstm_params as lp\n"
+            "ex = lp.explorer()\n"
+            "for n in range(1, 2049, 97): ex.controls['units'].value = n\n"
+            "ex.set(kind='GRU', framework='PyTorch', bidirectional=True, dtype='int8')\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    loaded = {name.split(".")[0] for name in json.loads(out.stdout.strip().splitlines()[-1])}
+    assert not loaded & {"tensorflow", "keras", "torch", "matplotlib", "jax"}, sorted(loaded)
