@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import plots, pytorch, widgets
+from .exercises import CheckResult, Reveal, check, reveal
 from .formula import Formula
 from .frameworks import import_keras, import_torch
 from .hardware import DTYPE_BYTES, memory_bytes
@@ -56,6 +57,10 @@ __all__ = [
     "compare_with_keras",
     "import_keras",
     "import_torch",
+    "check",
+    "reveal",
+    "CheckResult",
+    "Reveal",
     "pytorch",
     "plots",
     "widgets",
