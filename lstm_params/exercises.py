@@ -145,10 +145,15 @@ def _recurrent_candidates(layer: Recurrent, directions: int) -> list[Candidate]:
     for k in (1, 2, 3, 4, 5, 8):
         if k != g:
             times = f"{k}({gate_formula})" if k > 1 else gate_formula
+            worth = "one transformation's worth" if k == 1 else f"{k} transformations' worth"
             out.append((k * per_gate * d,
-                        f"that is {twice}{times}, {k} transformation{'s' if k > 1 else ''}' worth; "
+                        f"that is {twice}{times}, {worth}; "
                         f"{_article(kind)} {kind} has {g}: {_WHAT_GATES[kind]}, each with its own "
                         f"W (n×m), U (n×n){' and bias' if layer.use_bias else ''}."))
+    if layer.use_bias and per == 1:
+        out.append((g * (n + m + 1) * d,
+                    f"that is {twice}{g}(n + m + 1) = {g}({_n(n)} + {_n(m)} + 1): the weights of one unit. Each of "
+                    f"the n = {_n(n)} units has its own row in every W, U and b: multiply by n."))
     if m != n:
         swapped = type(layer)(**{**layer.get_config(), "units": m, "input_dim": n}).params * d
         out.append((swapped, f"you swapped m and n: n = units = {_n(n)} (the size of h), "

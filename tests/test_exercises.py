@@ -110,7 +110,7 @@ def test_three_gates(keras, m, n):
 @pytest.mark.parametrize(("m", "n"), SIZES)
 def test_one_gate(keras, m, n):
     answer = keras_count(keras, keras.layers.SimpleRNN(n), m)
-    assert "1 transformation' worth" in hint(answer, lp.LSTM(n, input_dim=m))
+    assert "one transformation's worth" in hint(answer, lp.LSTM(n, input_dim=m))
     lstm_answer = keras_count(keras, keras.layers.LSTM(n), m)
     assert "4 transformations' worth" in hint(lstm_answer, lp.SimpleRNN(n, input_dim=m))
 
@@ -151,10 +151,17 @@ def test_coinciding_mistakes_are_all_named(keras):
     one_gate = keras_count(keras, keras.layers.SimpleRNN(100), 25)
     assert one_gate == keras_count(keras, keras.layers.LSTM(25, **FAST), 100)
     text = hint(one_gate, lp.LSTM(100, input_dim=25))
-    assert "swapped m and n" in text and "\nOr: " in text and "1 transformation' worth" in text
+    assert "swapped m and n" in text and "\nOr: " in text and "one transformation's worth" in text
     swapped = keras_count(keras, keras.layers.LSTM(4096, **FAST), 256)
     text = hint(swapped, lp.LSTM(256, input_dim=4096))
     assert "swapped m and n" in text and "16 times the right count" in text
+
+
+@pytest.mark.parametrize(("m", "n"), SIZES)
+def test_one_unit(keras, m, n):
+    """A seed page's intermediate formula 4(n + m + 1): one unit's weights, n times too few."""
+    one_unit = keras_count(keras, keras.layers.LSTM(n), m) // n
+    assert "multiply by n" in hint(one_unit, lp.LSTM(n, input_dim=m))
 
 
 def test_timesteps_in_the_formula():
