@@ -293,7 +293,7 @@ def params_vs_timesteps(timesteps: Any = range(1, 101), *, input_dim: Any = 4096
     return axes
 
 
-def params_heatmap(input_dims: Any = range(16, 4097, 16), units: Any = range(8, 2049, 8), *,
+def params_heatmap(input_dims: Any = range(32, 4097, 32), units: Any = range(16, 2049, 16), *,
                    kind: Any = "LSTM", use_bias: Any = True, dtype: Any = None, colorbar: Any = True,
                    ax: Any = None) -> Axes:
     """The count (or MB) over a grid of m (x) and n (y), on a logarithmic colour scale.
@@ -312,7 +312,11 @@ def params_heatmap(input_dims: Any = range(16, 4097, 16), units: Any = range(8, 
     chosen, bias, dt = _kind("kind", kind), v.flag("use_bias", use_bias), _dtype(dtype)
     show_bar = v.flag("colorbar", colorbar)
     axes = _axes(ax)
-    grid = np.array([[_y(recurrent_layer(chosen, n, m, use_bias=bias), dt) for m in ms] for n in ns])
+    # The layer's formula (derived from its weight list) evaluated on the whole grid at once.
+    formula: Any = recurrent_layer(chosen, ns[0], ms[0], use_bias=bias).formula  # Any: called on arrays
+    m_grid, n_grid = np.meshgrid(np.array(ms, dtype=np.int64), np.array(ns, dtype=np.int64))
+    counts = formula(m=m_grid, n=n_grid)
+    grid: Any = counts.astype(float) if dt is None else counts * dtype_bytes(dt) / MEGABYTE
     mesh = axes.pcolormesh(ms, ns, grid, shading="nearest", norm=LogNorm(), cmap="viridis")
     low, high = float(grid.min()), float(grid.max())
     levels = [10.0**k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)]

@@ -198,7 +198,7 @@ class Explorer:
             control.description = _DESCRIPTIONS[name]
             control.add_class(DOM_CLASSES[name])
             control.add_class("lp-control")
-        self.total: Any = w.HTML(layout=w.Layout(margin="6px 0 0 0"))
+        self.total: Any = w.HTML(layout=w.Layout(margin="6px 0 0 0"), style={"font_size": "22px"})
         self.formula: Any = w.HTML()
         self.memory: Any = w.HTML()
         self.table: Any = w.HTML()

@@ -14,6 +14,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,9 +85,106 @@ def bench_cli(repeat: int = 5) -> Rows:
             ("CLI vs Keras", f"{keras_s / cli_s:.0f}x faster, {keras_mib / cli_mib:.0f}x lighter")]
 
 
+class _MeasuringComm:
+    """Stands in for the kernel's comm: JSON-encodes every message a widget sends, as the kernel would."""
+
+    kernel = True
+
+    def __init__(self, comm_id: str, sent: list[int]) -> None:
+        self.comm_id = comm_id
+        self.sent = sent
+
+    def send(self, data: object = None, buffers: object = None, **_: object) -> None:
+        self.sent.append(len(json.dumps(data)))
+
+    def on_msg(self, *_: object) -> None:
+        pass
+
+    def close(self, *_: object, **__: object) -> None:
+        pass
+
+
+def bench_explorer(moves: int = 3000) -> Rows:
+    """The slider explorer's update latency in the kernel over many moves (each message JSON-encoded)."""
+    import random
+
+    import lstm_params as lp
+
+    ex = lp.explorer()
+    sent: list[int] = []
+    for widget in [ex.widget, *ex.controls.values(), ex.total, ex.formula, ex.memory, ex.table, ex.picture]:
+        widget.comm = _MeasuringComm(widget.model_id, sent)
+    rng = random.Random(0)
+    plan: list[tuple[str, object]] = []
+    for i in range(moves):  # mostly slider steps and jumps, with a switch every 50 moves
+        if i % 50 == 49:
+            name = rng.choice(["kind", "bidirectional", "use_bias", "framework", "dtype"])
+            value = {"kind": rng.choice(["LSTM", "GRU", "SimpleRNN"]), "bidirectional": rng.random() < 0.5,
+                     "use_bias": rng.random() < 0.8, "framework": rng.choice(["Keras", "PyTorch"]),
+                     "dtype": rng.choice(sorted(lp.DTYPE_BYTES))}[name]
+            plan.append((name, value))
+        else:
+            name = rng.choice(["input_dim", "units"])
+            current = int(ex.controls[name].value)
+            plan.append((name, current + rng.choice([-1, 1]) if rng.random() < 0.7 else rng.randint(1, 4096)))
+    for kind in ("GRU", "SimpleRNN", "LSTM"):  # warm up every path once
+        for framework in ("PyTorch", "Keras"):
+            ex.set(kind=kind, framework=framework)
+    sent.clear()
+    times = []
+    for name, value in plan:
+        before = ex.updates
+        start = time.perf_counter()
+        ex.controls[name].value = value  # runs the update and sends the changed outputs
+        elapsed = time.perf_counter() - start
+        if ex.updates > before:  # a move onto the same (or a clamped, unchanged) value does nothing
+            times.append(elapsed)
+    ms = sorted(t * 1000 for t in times)
+    return [("moves (that changed a value)", f"{moves} ({len(ms)})"),
+            ("median per update", f"{statistics.median(ms):.2f} ms"),
+            ("95th / 99th percentile", f"{ms[int(0.95 * len(ms))]:.2f} ms / {ms[int(0.99 * len(ms))]:.2f} ms"),
+            ("max", f"{ms[-1]:.2f} ms (budget: 50 ms)"),
+            ("sent per update", f"{sum(sent) / len(ms) / 1024:.1f} KiB of JSON")]
+
+
+def bench_plots(repeat: int = 3) -> Rows:
+    """Time to draw each plot helper at its defaults (Agg backend, median of runs)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import lstm_params as lp
+    from lstm_params import plots
+
+    layer = lp.LSTM(256, input_dim=4096)
+    helpers: dict[str, Callable[[], object]] = {
+        "params_vs_units": plots.params_vs_units,
+        "params_vs_input_dim": plots.params_vs_input_dim,
+        "params_vs_timesteps": plots.params_vs_timesteps,
+        "params_heatmap": plots.params_heatmap,
+        "kind_ratios": plots.kind_ratios,
+        "terms_vs_units": plots.terms_vs_units,
+        "weight_matrices": lambda: plots.weight_matrices(layer),
+        "weights_svg (no matplotlib)": lambda: plots.weights_svg(layer),
+    }
+    rows = []
+    for name, draw in helpers.items():
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            draw()
+            times.append(time.perf_counter() - start)
+            plt.close("all")
+        rows.append((name, f"{statistics.median(times) * 1000:.1f} ms"))
+    return rows
+
+
 SECTIONS: dict[str, Callable[[], Rows]] = {
     "import": bench_import,
     "cli": bench_cli,
+    "explorer": bench_explorer,
+    "plots": bench_plots,
 }
 
 
