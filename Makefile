@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install lab test lint bench notebooks constraints clean
+.PHONY: install lab app site test lint bench notebooks constraints clean
 
 install: $(STAMP)
 
@@ -24,6 +24,14 @@ $(STAMP): pyproject.toml constraints.txt
 ## make lab: set everything up and open the tutorial in JupyterLab
 lab: install
 	$(BIN)/jupyter lab notebooks/
+
+## make app: serve the slider explorer as a web app on 127.0.0.1 (prints the address; PORT=8866 to fix it)
+app: install
+	$(BIN)/python scripts/serve_app.py
+
+## make site: build the series as static HTML into _site/ (stored outputs, no network; open _site/index.html)
+site: install
+	$(BIN)/python scripts/build_site.py --out _site
 
 ## make test: set everything up and run the whole suite (unit, Keras/PyTorch cross-checks, doctests, notebooks)
 test: install

@@ -117,6 +117,7 @@ def _notebook_table() -> Any:
     spec = importlib.util.spec_from_file_location("notebook_table", ROOT / "scripts" / "notebook_table.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("notebook_table", module)
     spec.loader.exec_module(module)
     return module
 

@@ -43,8 +43,10 @@ def free_port() -> int:
 def voila_command(port: int, notebook: Path = APP) -> list[str]:
     """The Voila command line: this machine only, no browser, no code cells, no tracebacks."""
     return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}",
-            "--template=lstm-params", "--strip_sources=True", "--show_tracebacks=False", "--theme=light",
-            "--Voila.log_level=WARN"]
+            "--Voila.port_retries=0", "--template=lstm-params", "--strip_sources=True", "--show_tracebacks=False",
+            "--theme=light", "--Voila.log_level=ERROR",
+            # a closed tab's kernel: Voila's own shutdown-on-unload is refused (xsrf), so cull it after 10 idle minutes
+            "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"]
 
 
 def voila_env() -> dict[str, str]:
@@ -107,12 +109,17 @@ class RunningApp:
 
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.terminate()  # serve_app.py stops Voila, which shuts its kernels down
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                pass
+        if self.process is not None:  # anything of this app's process group still alive: stop it
+            try:
                 os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+            self.process.wait(timeout=10)
         if self.process is not None and self.process.stdout is not None:
             self.process.stdout.close()
 
@@ -136,6 +143,7 @@ def main(argv: list[str]) -> int:
     port = args.port or free_port()
     url = f"http://{HOST}:{port}/"
     process = subprocess.Popen(voila_command(port), cwd=ROOT, env=voila_env())
+    signal.signal(signal.SIGTERM, _stop)
     try:
         wait_until_up(port, process)
         print(f"lstm-params explorer: open {url} in your browser (Ctrl+C stops it)", flush=True)
@@ -146,13 +154,18 @@ def main(argv: list[str]) -> int:
         print(f"serve_app.py: error: {error}", file=sys.stderr)
         return 1
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # Voila asks "shut down?" on the first SIGINT in a tty;
-            try:  # not in a child, where it stops; SIGTERM if it does not
-                process.wait(timeout=5)
+        if process.poll() is None:  # Voila stops on SIGTERM, shutting its kernels down
+            process.terminate()
+            try:
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.terminate()
+                process.kill()
                 process.wait(timeout=5)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """SIGTERM: leave through ``finally``, which stops Voila and its kernels."""
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":
