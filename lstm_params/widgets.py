@@ -39,6 +39,7 @@ output carries a stable CSS class (:data:`DOM_CLASSES`) for browser tests.
 from __future__ import annotations
 
 import html
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -288,7 +289,7 @@ class Explorer:
             memory.append(f"{dtype}: {layer.memory_bytes(dtype):,} bytes ({readable_bytes(layer.memory_bytes(dtype))})")
         self.memory.value = "weights in memory: " + " &nbsp;·&nbsp; ".join(memory)
         self.table.value = _table_html(self._rows, params, s["framework"])
-        self.picture.value = weights_svg(layer)
+        self.picture.value = weights_svg(layer, max_height=300)
         self.updates += 1
         self.last_update_seconds = time.perf_counter() - start
 
@@ -303,12 +304,47 @@ class Explorer:
 
     def _repr_html_(self) -> str:
         """A static snapshot (total, formula, memory, table, picture) for readers without a kernel."""
-        parts = [self.total.value, self.formula.value, self.memory.value, self.table.value, self.picture.value]
-        return "<div class='lp-explorer-snapshot'>" + "".join(f"<div>{p}</div>" for p in parts) + "</div>"
+        parts = [f"<div style='font-size:20px;font-weight:600;margin:4px 0'>{self.total.value}</div>"]
+        parts += [f"<div style='margin:4px 0'>{p}</div>" for p in (self.formula.value, self.memory.value)]
+        parts += [f"<div>{p}</div>" for p in (self.table.value, self.picture.value)]
+        return "<div class='lp-explorer-snapshot'>" + "".join(parts) + "</div>"
 
     def snapshot(self) -> Snapshot:
         """The current outputs as a static HTML object: what a reader sees without a kernel."""
         return Snapshot(self._repr_html_(), f"{self.params:,} parameters")
+
+    def summary(self) -> str:
+        """What the explorer shows, as plain text: the call, the formula, the memory and the table.
+
+        >>> print(explorer(3, 4, "SimpleRNN").summary())
+        SimpleRNN, m = 3, n = 4 (Keras): keras.layers.SimpleRNN(4) on keras.Input((None, 3))
+        nm + n² + n = 4·3 + 4² + 4 = 32 parameters
+        weights in memory: float32: 128 bytes (128.00 B)
+        gate   W (n×m)  U (n×n)  b (n)  parameters
+        h           12       16      4          32
+        total       12       16      4          32
+        """
+        s = self.values
+        layer = self.layer
+        formula = layer.formula
+        lines = [f"{s['kind']}, m = {s['input_dim']:,}, n = {s['units']:,} ({s['framework']}): {_code(s)}",
+                 f"{formula.expanded} = {formula.substituted} = {self.params:,} parameters",
+                 re.sub(r"<[^>]+>", "", self.memory.value).replace("&nbsp;", " ")]
+        bidir = any(r.direction for r in self._rows)
+        bias = "b (n)" if s["framework"] == "Keras" else "b_i + b_h"
+        header = (["direction"] if bidir else []) + ["gate", "W (n×m)", "U (n×n)", bias, "parameters"]
+        body = [([r.direction] if bidir else []) + [r.gate or "h", f"{r.input_kernel:,}", f"{r.recurrent_kernel:,}",
+                                                     f"{r.bias:,}", f"{r.params:,}"] for r in self._rows]
+        sums = [sum(r.input_kernel for r in self._rows), sum(r.recurrent_kernel for r in self._rows),
+                sum(r.bias for r in self._rows), self.params]
+        body.append((["total", ""] if bidir else ["total"]) + [f"{x:,}" for x in sums])
+        widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+        first_number = len(header) - 4
+        for row in [header, *body]:
+            cells = [c.rjust(wd) if i >= first_number else c.ljust(wd)
+                     for i, (c, wd) in enumerate(zip(row, widths, strict=True))]
+            lines.append("  ".join(cells).rstrip())
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={val!r}" for k, val in self.values.items())

@@ -260,3 +260,16 @@ def test_update_path_imports_no_framework():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     loaded = {name.split(".")[0] for name in json.loads(out.stdout.strip().splitlines()[-1])}
     assert not loaded & {"tensorflow", "keras", "torch", "matplotlib", "jax"}, sorted(loaded)
+
+
+@settings(max_examples=60, deadline=None)
+@given(s=settings_())
+def test_summary_text_says_what_the_widgets_show(s):
+    ex = widgets.explorer(**s)
+    layer = package_layer(s)
+    lines = ex.summary().splitlines()
+    assert lines[1].endswith(f" = {layer.params:,} parameters")
+    assert lines[2] == re.sub(r"<[^>]+>", "", ex.memory.value).replace("&nbsp;", " ")
+    assert lines[-1].split()[-1] == f"{layer.params:,}"
+    body = lines[4:-1]
+    assert [int(line.split()[-1].replace(",", "")) for line in body] == [c for _, _, c in expected_rows(layer)]
