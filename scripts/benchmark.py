@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
@@ -180,11 +181,91 @@ def bench_plots(repeat: int = 3) -> Rows:
     return rows
 
 
+# -- the explorer web app in a real browser (make app + headless Chromium) --------------------------
+# Timestamps are taken inside the page (performance.now(), whose zero is the start of navigation):
+# when the total first appears, and from each keydown to the first change of the total that follows.
+_BROWSER_PROBE = """
+window.__lp = {presses: [], pictures: [], down: null, downPicture: null};
+new MutationObserver((_, observer) => {
+  const total = document.querySelector('.lp-total-number');
+  if (total && total.textContent) { window.__lp.firstTotal = performance.now(); observer.disconnect(); }
+}).observe(document, {childList: true, subtree: true, characterData: true});
+document.addEventListener('keydown', () => {
+  window.__lp.down = performance.now(); window.__lp.downPicture = window.__lp.down;
+}, true);
+"""
+_WATCH_OUTPUTS = """() => {
+  const watch = (selector, list, key) => new MutationObserver(() => {
+    if (window.__lp[key] === null) return;
+    window.__lp[list].push(performance.now() - window.__lp[key]);
+    window.__lp[key] = null;
+  }).observe(document.querySelector(selector), {childList: true, subtree: true, characterData: true});
+  watch('.lp-total', 'presses', 'down');
+  watch('.lp-picture', 'pictures', 'downPicture');
+}"""
+
+
+def _serve_app() -> ModuleType:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("serve_app", ROOT / "scripts" / "serve_app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["serve_app"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def bench_browser(loads: int = 5, presses: int = 20) -> Rows:
+    """The explorer app (make app) in headless Chromium: page load to first total, key press to new total."""
+    from playwright.sync_api import sync_playwright
+
+    import lstm_params as lp
+
+    serve_app = _serve_app()
+    start = time.perf_counter()
+    with serve_app.RunningApp() as app, sync_playwright() as p:
+        started = time.perf_counter() - start
+        browser = serve_app.launch_chromium(p)
+        load_ms = []
+        for i in range(loads + 1):  # the first load warms Voila up and is not counted
+            page = browser.new_page(viewport={"width": 1280, "height": 1500})
+            page.add_init_script(_BROWSER_PROBE)
+            page.goto(app.url)
+            page.wait_for_function("() => window.__lp.firstTotal !== undefined", timeout=60_000)
+            if i > 0:
+                load_ms.append(page.evaluate("() => window.__lp.firstTotal"))
+            if i < loads:
+                page.close(run_before_unload=True)
+        page.evaluate(_WATCH_OUTPUTS)
+        handle = page.locator(".lp-units .noUi-handle")
+        handle.focus()
+        n = int(page.inner_text(".lp-units .widget-readout"))
+        for i in range(presses):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(f"() => window.__lp.presses.length > {i} && window.__lp.pictures.length > {i}")
+            page.wait_for_timeout(50)  # a person's presses are apart; let this one settle
+        m = int(page.inner_text(".lp-input-dim .widget-readout"))
+        shown = page.inner_text(".lp-total-number")
+        assert shown == f"{lp.LSTM(n + presses, input_dim=m).params:,}", shown  # the page ended right
+        key_ms = page.evaluate("() => window.__lp.presses")
+        picture_ms = page.evaluate("() => window.__lp.pictures")
+        browser.close()
+    return [("make app: start to address", f"{started:.1f} s"),
+            (f"page load to first total ({loads})", f"median {statistics.median(load_ms):.0f} ms, "
+                                                    f"max {max(load_ms):.0f} ms"),
+            (f"key press to new total ({presses})", f"median {statistics.median(key_ms):.1f} ms, "
+                                                   f"max {max(key_ms):.1f} ms (instant: < 100 ms)"),
+            ("key press to redrawn picture", f"median {statistics.median(picture_ms):.1f} ms, "
+                                             f"max {max(picture_ms):.1f} ms")]
+
+
 SECTIONS: dict[str, Callable[[], Rows]] = {
     "import": bench_import,
     "cli": bench_cli,
     "explorer": bench_explorer,
     "plots": bench_plots,
+    "browser": bench_browser,
 }
 
 
