@@ -21,7 +21,15 @@ from . import plots, pytorch, widgets
 from .exercises import CheckResult, Reveal, check, reveal
 from .formula import Formula
 from .frameworks import import_keras, import_torch
-from .hardware import DTYPE_BYTES, memory_bytes
+from .hardware import (
+    DTYPE_BYTES,
+    OPTIMIZER_STATE,
+    flops,
+    flops_breakdown,
+    max_units,
+    memory_bytes,
+    training_memory_bytes,
+)
 from .layers import (
     GRU,
     LSTM,
@@ -34,6 +42,7 @@ from .layers import (
     Sequential,
     SimpleRNN,
 )
+from .variants import CIFGLSTM, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, PeepholeLSTM
 from .weights import Weight
 from .widgets import Explorer, explorer
 
@@ -57,11 +66,21 @@ __all__ = [
     "compare_with_keras",
     "import_keras",
     "import_torch",
+    "pytorch",
+    "PeepholeLSTM",
+    "CIFGLSTM",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+    "OPTIMIZER_STATE",
+    "training_memory_bytes",
+    "flops",
+    "flops_breakdown",
+    "max_units",
     "check",
     "reveal",
     "CheckResult",
     "Reveal",
-    "pytorch",
     "plots",
     "widgets",
     "explorer",

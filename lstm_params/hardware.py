@@ -1,21 +1,80 @@
-"""Planning figures: how many bytes the parameters take.
+"""Planning figures: the bytes the parameters take, for inference and training, and the FLOPs.
+
+Memory
+    *Weights*: parameters × bytes per scalar, which is what Keras's ``model.summary()``
+    prints next to "Total params".  *Training*: the weights, one gradient per weight and
+    the optimizer's state (Adam keeps two moments per weight, so weights + gradients +
+    2 moments = 4 × the weights; plain SGD keeps nothing, 2 ×; SGD with momentum one
+    velocity, 3 ×), all at the same dtype.  Activations saved for backpropagation through
+    time are not included: they grow with batch × timesteps, not with the count.
+
+FLOPs
+    One multiply-add (a weight times an input, added to a sum) counts as 2 FLOPs, and
+    every elementwise addition, multiplication and activation (σ, tanh, relu) as 1 FLOP
+    per element.  A recurrent step uses every kernel weight once, so the matmuls cost
+    2 FLOPs per kernel weight: 8n(m + n) for an LSTM.  Each bias adds 1 FLOP per element.
+    The rest is the cell's elementwise work per unit n (each a documented count):
+
+    * LSTM 13n: W x + U h summed (4n), 3 σ + 1 tanh on the gates (4n), c = f⊙c + i⊙g (3n),
+      h = o⊙tanh(c) (2n).  Peephole weights add a multiply and an add each (2 per weight);
+      the coupled-gate LSTM (CIFG) has 3 gates and computes f = 1 - i: 12n.
+    * GRU 10n: update and reset gates (add + σ: 2n each), the reset product and its sum
+      (2n), tanh (n), and h = n + z⊙(h - n) (3n).
+    * SimpleRNN / nn.RNN 2n: W x + U h summed (n) and the activation (n).
+    * Dense: the matmul and the bias only (an activation is not counted); Embedding: a
+      lookup, 0 FLOPs.
+
+    The count is per sample and per step; it scales as timesteps × batch_size.  A stack
+    runs the layers after a ``return_sequences=False`` layer once per sequence, not per
+    step.  The merge of a Bidirectional wrapper (at most 2n per output) is not counted.
+    Matmul FLOPs are what ``torch.utils.flop_counter.FlopCounterMode`` reports; real
+    kernels fuse the elementwise work, so treat that part as an estimate of its size.
 
 >>> memory_bytes(4_457_472, "float32")
 17829888
 >>> memory_bytes(4_457_472, "bfloat16")
 8914944
+>>> training_memory_bytes(4_457_472, "float32", "adam")  # 4 × the weights
+71319552
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _validate as v
 
-__all__ = ["DTYPE_BYTES", "memory_bytes"]
+if TYPE_CHECKING:
+    from .weights import Weight
+
+__all__ = ["DTYPE_BYTES", "OPTIMIZER_STATE", "memory_bytes", "training_memory_bytes", "flops",
+           "flops_breakdown", "max_units", "dtype_bytes"]
 
 #: Bytes per parameter for the dtypes the planning figures know.
 DTYPE_BYTES: dict[str, int] = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+
+#: Tensors of optimizer state kept per weight (Keras 3 and torch.optim build the same slots).
+OPTIMIZER_STATE: dict[str, int] = {
+    "sgd": 0,        # plain SGD: nothing
+    "momentum": 1,   # SGD with momentum: one velocity
+    "rmsprop": 1,    # a running average of squared gradients (momentum=0, centered=False)
+    "adagrad": 1,    # an accumulator of squared gradients
+    "lion": 1,       # one momentum
+    "adam": 2,       # first and second moments
+    "adamw": 2,
+    "nadam": 2,
+    "adamax": 2,     # a moment and an infinity norm
+}
+
+
+class _Counted(Protocol):
+    """Anything with a weight list and an elementwise hook: every layer, Keras or PyTorch side."""
+
+    @property
+    def weights(self) -> list[Weight]: ...
+
+    def _elementwise_flops(self) -> int: ...
 
 
 def dtype_bytes(dtype: Any) -> int:
@@ -26,7 +85,168 @@ def dtype_bytes(dtype: Any) -> int:
     return DTYPE_BYTES[dtype]
 
 
+def optimizer_state(optimizer: Any) -> int:
+    """Optimizer-state tensors kept per weight; an unknown optimizer is a ValueError naming it.
+
+    >>> optimizer_state("adam"), optimizer_state("sgd"), optimizer_state("momentum")
+    (2, 0, 1)
+    """
+    if not isinstance(optimizer, str) or optimizer not in OPTIMIZER_STATE:
+        known = ", ".join(repr(k) for k in OPTIMIZER_STATE)
+        raise ValueError(f"optimizer must be one of {known}, got {optimizer!r}")
+    return OPTIMIZER_STATE[optimizer]
+
+
 def memory_bytes(params: Any, dtype: Any = "float32") -> int:
     """Bytes taken by ``params`` scalars of ``dtype``."""
     count = v.non_negative_int("params", params)
     return count * dtype_bytes(dtype)
+
+
+def training_memory_bytes(params: Any, dtype: Any = "float32", optimizer: Any = "adam") -> int:
+    """Bytes for the weights, their gradients and the optimizer's state, all at ``dtype``.
+
+    Parameters
+    ----------
+    params:
+        Number of trainable parameters.
+    dtype:
+        One of :data:`DTYPE_BYTES`.
+    optimizer:
+        One of :data:`OPTIMIZER_STATE`: ``"adam"`` (4 × the weights), ``"sgd"`` (2 ×),
+        ``"momentum"`` (3 ×)...
+
+    Example
+    -------
+    >>> training_memory_bytes(1000, "float32", "sgd"), training_memory_bytes(1000, "float16", "momentum")
+    (8000, 6000)
+    """
+    weights = memory_bytes(params, dtype)
+    return weights * (2 + optimizer_state(optimizer))
+
+
+def _weight_flops(w: Weight) -> tuple[str, int]:
+    if "bias" in w.role:
+        return "bias", w.size
+    if w.role == "embeddings":
+        return "matmul", 0
+    if w.role == "peephole":
+        return "elementwise", 2 * w.size
+    return "matmul", 2 * w.size  # kernels and projections: one multiply-add per weight
+
+
+def step_flops(layer: _Counted) -> dict[str, int]:
+    """FLOPs of one layer for one step of one sample: ``{"matmul", "bias", "elementwise"}``."""
+    out = {"matmul": 0, "bias": 0, "elementwise": 0}
+    for w in layer.weights:
+        part, count = _weight_flops(w)
+        out[part] += count
+    out["elementwise"] += layer._elementwise_flops()
+    return out
+
+
+def _positions(layer: Any, spatial_shape: Any) -> int:
+    """How many positions a layer's step runs at: the state's size for ConvLSTM, else 1."""
+    inner = getattr(layer, "layer", layer)  # the layer inside a Bidirectional wrapper
+    positions = getattr(inner, "positions", None)
+    return 1 if positions is None else int(positions(spatial_shape))
+
+
+def flops_breakdown(layer: Any, timesteps: Any = 1, batch_size: Any = 1, *,
+                    spatial_shape: Any = None) -> dict[str, int]:
+    """FLOPs of a layer or a Sequential over ``timesteps`` steps of ``batch_size`` samples, by part.
+
+    The parts are ``"matmul"`` (2 per multiply-add), ``"bias"`` and ``"elementwise"``
+    (the module docstring lists what each cell counts); they add up to :func:`flops`.
+    ConvLSTM layers run at every position of their state, so they need
+    ``spatial_shape`` (e.g. ``(rows, cols)`` for ConvLSTM2D; padding counted as data).
+
+    >>> from lstm_params import LSTM
+    >>> flops_breakdown(LSTM(100, input_dim=25))  # 8n(m + n) = 100,000 in the matmuls
+    {'matmul': 100000, 'bias': 400, 'elementwise': 1300}
+    """
+    from .layers import Layer, Sequential
+
+    t = v.positive_int("timesteps", timesteps)
+    b = v.positive_int("batch_size", batch_size)
+    if isinstance(layer, Sequential):
+        total = {"matmul": 0, "bias": 0, "elementwise": 0}
+        sequence: bool | None = None  # the model's input has a time axis of `timesteps` steps
+        for inner in layer.layers:
+            steps = 1 if sequence is False else t
+            positions = _positions(inner, spatial_shape)
+            for part, count in step_flops(inner).items():
+                total[part] += count * steps * b * positions
+            sequence = inner.output_is_sequence(sequence)
+        return total
+    if not isinstance(layer, Layer):
+        raise TypeError(f"layer must be a layer or a Sequential, got {layer!r}")
+    positions = _positions(layer, spatial_shape)
+    return {part: count * t * b * positions for part, count in step_flops(layer).items()}
+
+
+def flops(layer: Any, timesteps: Any = 1, batch_size: Any = 1, *, spatial_shape: Any = None) -> int:
+    """Total FLOPs of a layer or Sequential over ``timesteps`` × ``batch_size`` (conventions above).
+
+    >>> from lstm_params import LSTM
+    >>> layer = LSTM(256, input_dim=4096)
+    >>> flops(layer) == 8 * 256 * (4096 + 256) + 17 * 256
+    True
+    >>> flops(layer, timesteps=16, batch_size=32) == 16 * 32 * flops(layer)
+    True
+    """
+    return sum(flops_breakdown(layer, timesteps, batch_size, spatial_shape=spatial_shape).values())
+
+
+def max_units(budget_bytes: Any, make: Callable[[int], Any], *, dtype: Any = "float32",
+              optimizer: Any = "adam") -> int:
+    """The largest n whose layer (or stack) ``make(n)`` fits in ``budget_bytes``; 0 if none does.
+
+    Parameters
+    ----------
+    budget_bytes:
+        The memory available, in bytes (a "16 GB" card holds 16 × 1024³).
+    make:
+        Builds the layer or Sequential for a given n, e.g. ``lambda n: LSTM(n, input_dim=4096)``.
+    dtype:
+        One of :data:`DTYPE_BYTES`.
+    optimizer:
+        Count training memory with this optimizer (:func:`training_memory_bytes`), or
+        ``None`` for the weights alone (inference).
+
+    Example
+    -------
+    >>> from lstm_params import LSTM
+    >>> n = max_units(16 * 1024**3, lambda n: LSTM(n, input_dim=4096), optimizer="adam")
+    >>> n
+    14463
+    >>> fits = [LSTM(k, input_dim=4096).training_memory_bytes() <= 16 * 1024**3 for k in (n, n + 1)]
+    >>> fits
+    [True, False]
+
+    Activations are not included (see the module docstring), so leave room for them.
+    """
+    budget = v.positive_int("budget_bytes", budget_bytes)
+    if not callable(make):
+        raise TypeError(f"make must be a function n -> layer, got {make!r}")
+    dtype_bytes(dtype)
+    if optimizer is not None:
+        optimizer_state(optimizer)
+
+    def cost(n: int) -> int:
+        layer = make(n)
+        if not hasattr(layer, "memory_bytes"):
+            raise TypeError(f"make(n) must return a layer or a Sequential, got {layer!r}")
+        if optimizer is None:
+            return int(layer.memory_bytes(dtype))
+        return int(layer.training_memory_bytes(dtype, optimizer))
+
+    if cost(1) > budget:
+        return 0
+    low, high = 1, 2
+    while cost(high) <= budget:  # the count grows at least linearly in n, so this ends
+        low, high = high, high * 2
+    while high - low > 1:  # cost(low) fits, cost(high) does not
+        mid = (low + high) // 2
+        low, high = (mid, high) if cost(mid) <= budget else (low, mid)
+    return low

@@ -127,6 +127,33 @@ class Layer:
 
         return memory_bytes(self.params, dtype)
 
+    def training_memory_bytes(self, dtype: str = "float32", optimizer: str = "adam") -> int:
+        """Bytes for weights + gradients + optimizer state (Adam: 4 × :meth:`memory_bytes`).
+
+        >>> LSTM(256, input_dim=4096).training_memory_bytes("float32", "sgd") == 2 * 4 * 4457472
+        True
+        """
+        from .hardware import training_memory_bytes
+
+        return training_memory_bytes(self.params, dtype, optimizer)
+
+    def flops(self, timesteps: int = 1, batch_size: int = 1) -> int:
+        """FLOPs over ``timesteps`` steps of ``batch_size`` samples (conventions: :mod:`lstm_params.hardware`).
+
+        2 FLOPs per multiply-add in the matmuls, 8n(m + n) per LSTM step, plus 1 per bias
+        element and the cell's elementwise work; linear in timesteps × batch_size.
+
+        >>> LSTM(100, input_dim=25).flops() == 8 * 100 * (25 + 100) + 4 * 100 + 13 * 100
+        True
+        """
+        from .hardware import flops
+
+        return flops(self, timesteps, batch_size)
+
+    def _elementwise_flops(self) -> int:
+        """Elementwise FLOPs per step and sample besides biases and peepholes (0: none)."""
+        return 0
+
     # -- display ----------------------------------------------------------------------
     def summary(self) -> str:
         """A plain-text table of the weights and the total, like ``model.summary()``."""
@@ -158,6 +185,8 @@ class Recurrent(Layer):
     """A recurrent layer: G gates, each with W (n×m), U (n×n) and a bias (n)."""
 
     gates: ClassVar[tuple[tuple[str, str], ...]] = ()  # (symbol, name) in Keras storage order
+    #: Elementwise FLOPs per unit and step besides the biases (listed in lstm_params.hardware).
+    elementwise_per_unit: ClassVar[int] = 0
 
     def __init__(self, units: Any, input_dim: Any = None, *, use_bias: Any = True,
                  return_sequences: Any = False, name: str | None = None) -> None:
@@ -179,6 +208,9 @@ class Recurrent(Layer):
 
     def _symbols(self, m: int) -> dict[str, int]:
         return {"m": m, "n": self.units}
+
+    def _elementwise_flops(self) -> int:
+        return self.elementwise_per_unit * self.units
 
     def _name(self, kind: str, gate: str) -> str:
         return f"{kind}_{gate}" if gate else kind
@@ -233,6 +265,7 @@ class LSTM(Recurrent):
     kind = "LSTM"
     keras_name = "lstm"
     gates = (("i", "input"), ("f", "forget"), ("c", "cell"), ("o", "output"))
+    elementwise_per_unit = 13
 
 
 class SimpleRNN(Recurrent):
@@ -245,6 +278,7 @@ class SimpleRNN(Recurrent):
     kind = "SimpleRNN"
     keras_name = "simple_rnn"
     gates = (("", ""),)
+    elementwise_per_unit = 2
 
 
 class GRU(Recurrent):
@@ -264,6 +298,7 @@ class GRU(Recurrent):
     kind = "GRU"
     keras_name = "gru"
     gates = (("z", "update"), ("r", "reset"), ("h", "candidate"))
+    elementwise_per_unit = 10
 
     def __init__(self, units: Any, input_dim: Any = None, *, use_bias: Any = True,
                  reset_after: Any = True, return_sequences: Any = False,
@@ -404,6 +439,9 @@ class Bidirectional(Layer):
     def _symbols(self, m: int) -> dict[str, int]:
         return self.layer._symbols(m)
 
+    def _elementwise_flops(self) -> int:
+        return 2 * self.layer._elementwise_flops()
+
     def _weights(self, m: int) -> list[Weight]:
         inner = self.layer._weights(m)
         return ([w.with_direction("forward") for w in inner]
@@ -509,6 +547,23 @@ class Sequential:
         from .hardware import memory_bytes
 
         return memory_bytes(self.params, dtype)
+
+    def training_memory_bytes(self, dtype: str = "float32", optimizer: str = "adam") -> int:
+        """Bytes for weights + gradients + optimizer state (see :func:`lstm_params.hardware.training_memory_bytes`)."""
+        from .hardware import training_memory_bytes
+
+        return training_memory_bytes(self.params, dtype, optimizer)
+
+    def flops(self, timesteps: int = 1, batch_size: int = 1) -> int:
+        """FLOPs of the stack; layers after a ``return_sequences=False`` layer run once per sequence.
+
+        >>> model = Sequential([LSTM(8), Dense(2)], input_dim=3)
+        >>> model.flops(timesteps=10) == 10 * model[0].flops() + model[1].flops()
+        True
+        """
+        from .hardware import flops
+
+        return flops(self, timesteps, batch_size)
 
     def summary(self) -> str:
         """A plain-text table like ``model.summary()``: name, kind, output size, count."""

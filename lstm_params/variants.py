@@ -1,0 +1,203 @@
+"""LSTM variants, in Keras vocabulary: peepholes, a coupled input-forget gate, and ConvLSTM.
+
+Each variant lists its weights, and its count and formula follow from that list, as
+for the layers in :mod:`lstm_params.layers`:
+
+* :class:`PeepholeLSTM` (Gers & Schmidhuber, 2000): the input, forget and output gates
+  also see the cell state through diagonal weights P_i, P_f, P_o (one per unit), so
+  the count is the LSTM's plus 3n.  Keras 3 has no such layer; TensorFlow 2's
+  ``PeepholeLSTMCell`` stored the three vectors under the names used here.
+* :class:`CIFGLSTM`, the coupled input-forget gate LSTM: f = 1 - i, so only three
+  transformations (i, c, o) have weights: 3(nm + n² + n).
+* :class:`ConvLSTM1D`, :class:`ConvLSTM2D`, :class:`ConvLSTM3D` (Keras layers of the same
+  names): every matrix product becomes a convolution, so each gate's W is a kernel of
+  k₁ × … × C × F weights and U one of k₁ × … × F × F: 4F(∏k·(C + F) + 1).  Here
+  ``input_dim`` is C, the channels of each input frame, and F is ``filters``.
+
+>>> PeepholeLSTM(100, input_dim=25).params - LSTM(100, input_dim=25).params
+300
+>>> CIFGLSTM(100, input_dim=25).formula.expanded
+'3(nm + n² + n)'
+>>> ConvLSTM2D(64, (3, 3), input_dim=3).params  # 4·64·(9·(3 + 64) + 1)
+154624
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+from . import _validate as v
+from .layers import LSTM, Recurrent
+from .weights import Weight
+
+__all__ = ["PeepholeLSTM", "CIFGLSTM", "ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+
+
+class PeepholeLSTM(Recurrent):
+    """An LSTM whose i, f and o gates also read the cell state through diagonal peepholes.
+
+    i = σ(W_i x + U_i h + P_i ⊙ c + b_i), and the same for f and o (o reads the new c).
+    The peepholes are vectors, not matrices: each unit sees only its own cell.
+
+    Example
+    -------
+    >>> layer = PeepholeLSTM(100, input_dim=25)
+    >>> layer.params, layer.formula.expanded, layer.formula.factored
+    (50700, '4nm + 4n² + 7n', 'n(4m + 4n + 7)')
+    >>> [w.storage for w in layer.weights if w.role == "peephole"]
+    ['input_gate_peephole_weights', 'forget_gate_peephole_weights', 'output_gate_peephole_weights']
+    """
+
+    kind = "PeepholeLSTM"
+    keras_name = "peephole_lstm"
+    gates = LSTM.gates
+    elementwise_per_unit = LSTM.elementwise_per_unit
+    peepholes: ClassVar[tuple[tuple[str, str], ...]] = (("i", "input"), ("f", "forget"), ("o", "output"))
+
+    def _weights(self, m: int) -> list[Weight]:
+        n = self.units
+        return super()._weights(m) + [
+            Weight(f"P_{sym}", gate, "peephole", (n,), ("n",), f"{gate}_gate_peephole_weights", (n,))
+            for sym, gate in self.peepholes]
+
+
+class CIFGLSTM(Recurrent):
+    """The coupled input-forget gate LSTM: f = 1 - i, so three transformations keep weights.
+
+    c = (1 - i) ⊙ c + i ⊙ g: what is written in is what is forgotten.  Packed as Keras
+    would pack it: ``kernel`` (m, 3n), ``recurrent_kernel`` (n, 3n), ``bias`` (3n,).
+
+    >>> layer = CIFGLSTM(100, input_dim=25)
+    >>> layer.params, layer.gate_params
+    (37800, {'input': 12600, 'cell': 12600, 'output': 12600})
+    """
+
+    kind = "CIFGLSTM"
+    keras_name = "cifg_lstm"
+    gates = (("i", "input"), ("c", "cell"), ("o", "output"))
+    elementwise_per_unit = 12  # the LSTM's 13n, one gate (add + σ) fewer, plus f = 1 - i
+
+
+def _kernel_size(value: Any, rank: int) -> tuple[int, ...]:
+    if isinstance(value, (tuple, list)):
+        if len(value) != rank:
+            raise ValueError(f"kernel_size must be an integer or {rank} integers, got {value!r}")
+        return tuple(v.positive_int("kernel_size", k) for k in value)
+    return (v.positive_int("kernel_size", value),) * rank
+
+
+class ConvLSTM(Recurrent):
+    """Keras ``ConvLSTM{rank}D``: an LSTM whose matrix products are convolutions.
+
+    Parameters
+    ----------
+    filters:
+        F, the channels of the hidden and cell states (the LSTM's n).
+    kernel_size:
+        An integer or ``rank`` integers (k₁, …); the same size serves the input and the
+        recurrent convolutions.  Strides, padding and dilation change the output, not
+        the count.
+    input_dim:
+        C, the channels of each input frame (the last axis).
+    use_bias, return_sequences:
+        As for :class:`~lstm_params.layers.LSTM`.
+    """
+
+    kind = "ConvLSTM"
+    rank: ClassVar[int] = 0
+    gates = LSTM.gates
+    elementwise_per_unit = LSTM.elementwise_per_unit  # per position of the state
+
+    def __init__(self, filters: Any, kernel_size: Any, input_dim: Any = None, *, use_bias: Any = True,
+                 return_sequences: Any = False, name: str | None = None) -> None:
+        filters = v.positive_int("filters", filters)
+        self.kernel_size: tuple[int, ...] = _kernel_size(kernel_size, self.rank)
+        super().__init__(filters, input_dim, use_bias=use_bias, return_sequences=return_sequences, name=name)
+
+    @property
+    def filters(self) -> int:
+        """F, the number of output channels (stored as ``units``)."""
+        return self.units
+
+    def get_config(self) -> dict[str, Any]:
+        return {"filters": self.units, "kernel_size": self.kernel_size, "input_dim": self.input_dim,
+                "use_bias": self.use_bias, "return_sequences": self.return_sequences}
+
+    def _k_symbols(self) -> tuple[str, ...]:
+        return tuple(f"k{i + 1}" for i in range(self.rank))
+
+    def _symbols(self, m: int) -> dict[str, int]:
+        sizes = dict(zip(self._k_symbols(), self.kernel_size, strict=True))
+        return {**sizes, "C": m, "F": self.units}
+
+    def _weights(self, m: int) -> list[Weight]:
+        f, k, ks = self.units, self.kernel_size, self._k_symbols()
+        out = []
+        for variable, role, channels, sym in (("kernel", "input kernel", m, "C"),
+                                              ("recurrent_kernel", "recurrent kernel", f, "F")):
+            for j, (letter, gate) in enumerate(self.gates):
+                out.append(Weight(f"{'W' if sym == 'C' else 'U'}_{letter}", gate, role, (*k, channels, f),
+                                  (*ks, sym, "F"), variable, (*k, channels, 4 * f), f"[..., {j * f}:{(j + 1) * f}]"))
+        if self.use_bias:
+            out += [Weight(f"b_{letter}", gate, "bias", (f,), ("F",), "bias", (4 * f,), f"[{j * f}:{(j + 1) * f}]")
+                    for j, (letter, gate) in enumerate(self.gates)]
+        return out
+
+    def flops(self, timesteps: int = 1, batch_size: int = 1, spatial_shape: Any = None) -> int:
+        """FLOPs over ``timesteps`` × ``batch_size`` frames whose state is ``spatial_shape``.
+
+        Each position of the state costs what an LSTM step with m = ∏k·C and n = F costs
+        (padding counted as if it were data), so the count needs the state's size.
+
+        >>> ConvLSTM2D(8, 3, input_dim=2).flops(spatial_shape=(10, 10)) == 100 * ConvLSTM2D(8, 3, input_dim=2).flops(
+        ...     spatial_shape=(1, 1))
+        True
+        """
+        from .hardware import flops
+
+        return flops(self, timesteps, batch_size, spatial_shape=spatial_shape)
+
+    def positions(self, spatial_shape: Any) -> int:
+        """Number of positions in a state of ``spatial_shape`` (``rank`` positive integers)."""
+        if not isinstance(spatial_shape, (tuple, list)) or len(spatial_shape) != self.rank:
+            raise ValueError(f"spatial_shape must be {self.rank} positive integers (the size of the state), "
+                             f"got {spatial_shape!r}")
+        return math.prod(v.positive_int("spatial_shape", s) for s in spatial_shape)
+
+
+class ConvLSTM1D(ConvLSTM):
+    """Keras ``ConvLSTM1D``: kernel (k, C, 4F), recurrent_kernel (k, F, 4F), bias (4F,).
+
+    >>> ConvLSTM1D(5, 3, input_dim=3).params
+    500
+    """
+
+    kind = "ConvLSTM1D"
+    keras_name = "conv_lstm1d"
+    rank = 1
+
+
+class ConvLSTM2D(ConvLSTM):
+    """Keras ``ConvLSTM2D``: kernel (k₁, k₂, C, 4F), recurrent_kernel (k₁, k₂, F, 4F), bias (4F,).
+
+    >>> layer = ConvLSTM2D(5, (3, 3), input_dim=3)
+    >>> layer.params, layer.formula.factored
+    (1460, '4F(k₁k₂C + Fk₁k₂ + 1)')
+    """
+
+    kind = "ConvLSTM2D"
+    keras_name = "conv_lstm2d"
+    rank = 2
+
+
+class ConvLSTM3D(ConvLSTM):
+    """Keras ``ConvLSTM3D``: kernel (k₁, k₂, k₃, C, 4F), and the same pattern.
+
+    >>> ConvLSTM3D(5, 3, input_dim=3).params
+    4340
+    """
+
+    kind = "ConvLSTM3D"
+    keras_name = "conv_lstm3d"
+    rank = 3
