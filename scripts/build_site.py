@@ -86,9 +86,12 @@ code { background: #f6f8fa; padding: 1px 5px; border-radius: 4px; font-size: .92
 footer { color: #59636e; font-size: .9em; margin-top: 2em; }
 """
 
-# The package ships MathJax's STIX-Web fonts only (not its default TeX fonts): say so before MathJax loads.
+# The package ships MathJax's STIX-Web fonts only, not its TeX fonts: say so before MathJax loads, turn off
+# the quick preview (it would typeset with the TeX fonts first), and keep the hidden MathML copy that MathJax
+# writes for screen readers from asking for a TeX font (its \mathbb style names one).
 MATHJAX_FONTS = ("<script>window.MathJax = {'HTML-CSS': {availableFonts: [], preferredFont: null, webFont: 'STIX-Web',"
-                 " imageFont: null}, SVG: {font: 'STIX-Web'}};</script>")
+                 " imageFont: null}, 'fast-preview': {disabled: true}, menuSettings: {CHTMLpreview: false}};</script>"
+                 "<style>.MJX_Assistive_MathML [mathvariant] { font-family: inherit !important; }</style>")
 
 LIVE_NOTE = ("<div class='lp-live'><b>Live widget.</b> Sliders need a running Python, so this page "
              "shows where the widget sits, not the widget itself. Run <code>make app</code> for the "
@@ -192,11 +195,23 @@ def render_notebook(page: Page, prev: Page | None, nxt: Page | None, exporter: A
     return rewrite_links(body)
 
 
+def inline_markdown(text: str) -> str:
+    """One line of Markdown (`code`, *emphasis*, links) as HTML, raw HTML escaped.
+
+    >>> inline_markdown("Print `model.summary()` & <b>")
+    'Print <code>model.summary()</code> &amp; &lt;b&gt;'
+    """
+    import mistune
+
+    rendered = str(mistune.create_markdown(escape=True)(text)).strip()
+    return rewrite_links(rendered.removeprefix("<p>").removesuffix("</p>"))
+
+
 def render_index(pages: list[Page]) -> str:
     """The front page: the question, the formula, and the table of notebooks."""
     rows = "\n".join(
         f"<tr><td class='lp-num'>{p.number}</td><td><a href='{p.href}'>{html.escape(p.title)}</a></td>"
-        f"<td>{html.escape(p.line)}</td></tr>" for p in pages)
+        f"<td>{inline_markdown(p.line)}</td></tr>" for p in pages)
     if not pages:
         rows = "<tr><td></td><td>(no notebooks yet)</td><td></td></tr>"
     start = f"<p><a href='{pages[0].href}'>Start with {pages[0].number} · {html.escape(pages[0].title)} →</a></p>" \

@@ -62,7 +62,7 @@ def make_series(folder: Path, names: list[str] = NAMES) -> list[Path]:
             links.append(f"[previous]({names[i - 1]}.ipynb)")
         if i + 1 < len(names):
             links.append(f"[next: {name}]({names[i + 1]}.ipynb#setup)")
-        first = (f"# Title number {i + 1}\n\nWhat notebook {i + 1} is for. A second sentence.\n\n- one\n- two\n\n"
+        first = (f"# Title number {i + 1}\n\nWhat notebook {i + 1} is for, with `lp.LSTM` & <co>. A second sentence.\n\n- one\n- two\n\n"
                  + " · ".join(links) + " · [the README](../README.md)")
         cells = [
             new_markdown_cell(first),
@@ -106,7 +106,9 @@ def test_index_lists_the_series_in_order(built: Path) -> None:
     rows = index.select("table.lp-index tbody tr")
     assert [r.select_one("a")["href"] for r in rows] == [f"{n}.html" for n in NAMES]
     assert [r.select_one("a").get_text() for r in rows] == ["Title number 1", "Title number 2", "Title number 3"]
-    assert [r.select("td")[2].get_text() for r in rows] == [f"What notebook {i} is for." for i in (1, 2, 3)]
+    assert [r.select("td")[2].get_text() for r in rows] == [f"What notebook {i} is for, with lp.LSTM & <co>."
+                                                            for i in (1, 2, 3)]
+    assert [r.select_one("td code").get_text() for r in rows] == ["lp.LSTM"] * 3  # Markdown rendered, HTML escaped
     assert "$$4\\,(nm + n^2 + n)" in index.get_text()  # the formula, for MathJax to typeset
 
 
