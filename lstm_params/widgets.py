@@ -4,26 +4,28 @@
 (``.widget``) and handles to every part, so tests (and the Voila app's browser tests)
 can drive the controls and read the results without a browser:
 
-============================  =============================================================
-``.controls["input_dim"]``    IntSlider, m from 1 to 4096
-``.controls["units"]``        IntSlider, n from 1 to 2048
-``.controls["kind"]``         ToggleButtons, "LSTM" (default), "GRU", "SimpleRNN"
-``.controls["use_bias"]``     Checkbox
-``.controls["bidirectional"]`` Checkbox (the count doubles)
-``.controls["reset_after"]``  Checkbox, GRU in Keras only (Keras 3 default: True)
-``.controls["framework"]``    ToggleButtons, "Keras" or "PyTorch" (two biases per gate)
-``.controls["dtype"]``        Dropdown, the dtype of the memory figure
-``.total``                    HTML, e.g. "4,457,472 parameters"
-``.formula``                  HTML, the formula with the numbers put in
-``.memory``                   HTML, bytes of the weights at float32 and at the chosen dtype
-``.table``                    HTML, one row per gate: W, U, b and their sum
-``.picture``                  HTML, every W, U and b drawn to scale (an SVG)
-============================  =============================================================
+==============================  ================================================================
+``.controls["input_dim"]``      IntSlider, m from 1 to 4096
+``.controls["units"]``          IntSlider, n from 1 to 2048
+``.controls["kind"]``           ToggleButtons, "LSTM" (default), "GRU", "SimpleRNN"
+``.controls["use_bias"]``       Checkbox
+``.controls["bidirectional"]``  Checkbox (the count doubles)
+``.controls["reset_after"]``    Checkbox, GRU in Keras only (Keras 3 default: True)
+``.controls["framework"]``      ToggleButtons, "Keras" or "PyTorch" (two biases per gate)
+``.controls["dtype"]``          Dropdown, the dtype of the memory figure
+``.total``                      HTML, e.g. "4,457,472 parameters"
+``.formula``                    HTML, the framework call and the formula with the numbers put in
+``.memory``                     HTML, bytes of the weights at float32 and at the chosen dtype
+``.table``                      HTML, one row per gate: W, U, b and their sum
+``.picture``                    HTML, every W, U and b drawn to scale (an SVG)
+``.summary()``                  the same as plain text
+==============================  ================================================================
 
 Every count shown comes from the package's layers (:mod:`lstm_params.layers`, and
 :mod:`lstm_params.pytorch` for the PyTorch toggle); the update path imports no
-framework and takes well under a millisecond of Python per move. Each control and
-output carries a stable CSS class (:data:`DOM_CLASSES`) for browser tests.
+framework and takes a median of well under a millisecond per move
+(``scripts/benchmark.py explorer`` measures it). Each control and output carries a
+stable CSS class (:data:`DOM_CLASSES`) for browser tests.
 
 >>> ex = explorer()
 >>> ex.total.value
