@@ -96,6 +96,9 @@ MATHJAX_FONTS = ("<script>window.MathJax = {'HTML-CSS': {availableFonts: [], pre
 LIVE_NOTE = ("<div class='lp-live'><b>Live widget.</b> Sliders need a running Python, so this page "
              "shows where the widget sits, not the widget itself. Run <code>make app</code> for the "
              "explorer in your browser, or <code>make lab</code> to run this notebook.</div>")
+SNAPSHOT_NOTE = ("<div class='lp-live'><b>Live widget</b>, shown here as it starts. To move its sliders, run "
+                 "<code>make app</code> (the explorer in your browser) or <code>make lab</code> (this notebook)."
+                 "</div>")
 
 
 @dataclass(frozen=True)
@@ -147,13 +150,16 @@ def nav(prev: Page | None, nxt: Page | None, where: str) -> str:
 
 
 def _without_live_widgets(nb: Any) -> int:
-    """Replace widget views (they need a kernel) by a note; return how many there were."""
+    """Replace widget views (they need a kernel) by a note, keeping a static HTML snapshot stored beside one."""
     count = 0
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if WIDGET_MIME in data:
-                out["data"] = {"text/html": LIVE_NOTE}
+                snapshot = data.get("text/html")
+                if isinstance(snapshot, list):
+                    snapshot = "".join(snapshot)
+                out["data"] = {"text/html": SNAPSHOT_NOTE + snapshot if snapshot else LIVE_NOTE}
                 count += 1
     nb.metadata.pop("widgets", None)
     return count

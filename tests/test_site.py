@@ -62,8 +62,8 @@ def make_series(folder: Path, names: list[str] = NAMES) -> list[Path]:
             links.append(f"[previous]({names[i - 1]}.ipynb)")
         if i + 1 < len(names):
             links.append(f"[next: {name}]({names[i + 1]}.ipynb#setup)")
-        first = (f"# Title number {i + 1}\n\nWhat notebook {i + 1} is for, with `lp.LSTM` & <co>. A second sentence.\n\n- one\n- two\n\n"
-                 + " · ".join(links) + " · [the README](../README.md)")
+        first = (f"# Title number {i + 1}\n\nWhat notebook {i + 1} is for, with `lp.LSTM` & <co>. A second one.\n\n"
+                 "- one\n- two\n\n" + " · ".join(links) + " · [the README](../README.md)")
         cells = [
             new_markdown_cell(first),
             new_markdown_cell(r"A Keras LSTM has $4(nm + n^2 + n)$ parameters: $$P = 4n(m + n + 1)$$"),
@@ -71,11 +71,16 @@ def make_series(folder: Path, names: list[str] = NAMES) -> list[Path]:
                           outputs=[new_output("stream", name="stdout", text="4457472\n")]),
             new_code_cell("plot()", execution_count=2,
                           outputs=[new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]),
-            new_code_cell("lp.explorer()", execution_count=3, outputs=[new_output(
+            new_code_cell("ipywidgets.IntSlider()", execution_count=3, outputs=[new_output(
                 "display_data", data={"application/vnd.jupyter.widget-view+json":
                                       {"model_id": "abc", "version_major": 2, "version_minor": 0},
-                                      "text/plain": "VBox(children=...)"})]),
-            new_code_cell("lp.LSTM(0)", execution_count=4, outputs=[new_output(
+                                      "text/plain": "IntSlider(value=0)"})]),
+            new_code_cell("lp.explorer()", execution_count=4, outputs=[new_output(
+                "display_data", data={"application/vnd.jupyter.widget-view+json":
+                                      {"model_id": "def", "version_major": 2, "version_minor": 0},
+                                      "text/html": "<div class='snap'>4,457,472 parameters</div>",
+                                      "text/plain": "<Explorer>"})]),
+            new_code_cell("lp.LSTM(0)", execution_count=5, outputs=[new_output(
                 "error", ename="ValueError", evalue="units must be a positive integer, got 0",
                 traceback=["\x1b[0;31mValueError\x1b[0m: units must be a positive integer, got 0"])]),
         ]
@@ -163,7 +168,8 @@ def test_plots_are_inlined_and_widgets_become_a_note(built: Path) -> None:
     images = page.select(".jp-OutputArea-output img")
     assert len(images) == 1 and images[0]["src"].startswith("data:image/png;base64,")
     notes = page.select(".lp-live")
-    assert len(notes) == 1 and "make app" in notes[0].get_text()
+    assert len(notes) == 2 and all("make app" in note.get_text() for note in notes)
+    assert page.select_one(".lp-live + .snap").get_text() == "4,457,472 parameters"  # a stored snapshot stays
     assert "widget-view+json" not in page.decode()
     assert "units must be a positive integer, got 0" in page.get_text()  # tracebacks stay, as in the notebook
     assert "4457472" in page.get_text()
