@@ -171,8 +171,10 @@ def _timesteps_formula(answer: int, layer: Recurrent, directions: int) -> str | 
     if rest <= 0 or rest % m:
         return None
     t = rest // m
-    return (f"that is {g}·((m·T) + m²)·n with T = {t}: timesteps do not enter the count, and m already has a "
-            f"place of its own. The same weights are reused at every step: {layer.formula.expanded}.")
+    twice = "2·" if directions == 2 else ""
+    return (f"that is {twice}{g}·((m·T) + m²)·n with T = {t}: the timesteps took the place of m, and m the place "
+            f"of n. Timesteps do not enter the count (the same weights are reused at every step): "
+            f"{twice}{layer.formula.expanded}.")
 
 
 def _layer_candidates(layer: Layer) -> list[Candidate]:

@@ -167,7 +167,7 @@ def test_one_unit(keras, m, n):
 def test_timesteps_in_the_formula():
     """The seed page: 4·((4096·16) + 4096²)·256 = 17,246,978,048 instead of Keras's 4,457,472."""
     text = hint(17_246_978_048, lp.LSTM(256, input_dim=4096))
-    assert "T = 16" in text and "timesteps do not enter the count" in text
+    assert "T = 16" in text and "Timesteps do not enter the count" in text
 
 
 @pytest.mark.parametrize("timesteps", [3, 10, 16])
