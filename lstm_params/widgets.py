@@ -189,12 +189,14 @@ class Explorer:
                                      continuous_update=True, style=wide, layout=w.Layout(width="560px")),
             "units": w.IntSlider(value=units, min=UNITS_RANGE[0], max=UNITS_RANGE[1], step=1,
                                  continuous_update=True, style=wide, layout=w.Layout(width="560px")),
-            "kind": w.ToggleButtons(options=list(KINDS), value=kind, style={**wide, "button_width": "92px"}),
+            "kind": w.ToggleButtons(options=list(KINDS), value=kind, style={**wide, "button_width": "92px"},
+                                    layout=w.Layout(display="flex", align_items="center")),
             "use_bias": w.Checkbox(value=use_bias, indent=False, layout=w.Layout(width="110px")),
             "bidirectional": w.Checkbox(value=bidirectional, indent=False, layout=w.Layout(width="130px")),
             "reset_after": w.Checkbox(value=reset_after, indent=False, layout=w.Layout(width="160px")),
             "framework": w.ToggleButtons(options=list(FRAMEWORKS), value=framework,
-                                         style={**wide, "button_width": "92px"}),
+                                         style={**wide, "button_width": "92px"},
+                                         layout=w.Layout(display="flex", align_items="center")),
             "dtype": w.Dropdown(options=list(DTYPE_BYTES), value=dtype, style=wide, layout=w.Layout(width="240px")),
         }
         for name, control in self.controls.items():
