@@ -444,3 +444,26 @@ def test_max_units_refuses_bad_input():
     with pytest.raises(TypeError, match=r"make\(n\) must return a layer or a Sequential, got 3"):
         lp.max_units(100, lambda n: 3)
     assert lp.max_units(10, lambda n: lp.LSTM(n, input_dim=3)) == 0  # not even n = 1 fits
+
+
+# -- command line ---------------------------------------------------------------------------------------------
+
+@pytest.mark.keras
+def test_cli_dtype_prints_keras_summary_bytes_and_training_memory(keras):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "lstm_params", "lstm", "-m", "4096", "-n", "256", "--dtype",
+                             "float16", "--optimizer", "momentum"], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    model = keras.Sequential([keras.Input((16, 4096)), keras.layers.LSTM(256, dtype="float16", name="half")])
+    assert f"({readable_bytes(8_914_944)})" in summary_total(model)
+    assert "Weights in float16: 8,914,944 bytes (8.50 MB)" in result.stdout  # Keras's summary bytes, above
+    params = model.count_params()
+    assert f"with momentum (weights + gradients + 1 state tensor(s) per weight): {3 * 2 * params:,} bytes" \
+        in result.stdout
+    assert "FLOPs per step and sample: 8,917,248" in result.stdout  # 8·256·(4096 + 256) + 4·256 + 13·256
+    bad = subprocess.run([sys.executable, "-m", "lstm_params", "lstm", "-m", "4", "-n", "3", "--dtype", "fp8"],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert bad.returncode == 2 and "argument --dtype: invalid choice: 'fp8'" in bad.stderr

@@ -260,3 +260,51 @@ def test_proj_size_only_for_lstm(torch, cls):
 def test_nonlinearity_refused(bad):
     with pytest.raises(ValueError, match=f"nonlinearity must be one of 'tanh', 'relu', got {bad!r}"):
         pt.RNN(4, 8, nonlinearity=bad)
+
+
+# -- command line ---------------------------------------------------------------------------------------------
+
+def run_cli(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "lstm_params", *args], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@pytest.mark.parametrize(("args", "module"), [
+    (["lstm", "-m", "4096", "-n", "256"], ("LSTM", (4096, 256), {})),
+    (["gru", "-m", "25", "-n", "100", "--bidirectional"], ("GRU", (25, 100), {"bidirectional": True})),
+    (["simplernn", "-m", "3", "-n", "4", "--num-layers", "3", "--no-bias"],
+     ("RNN", (3, 4), {"num_layers": 3, "bias": False})),
+    (["lstm", "-m", "10", "-n", "20", "--num-layers", "2", "--proj-size", "5", "--bidirectional"],
+     ("LSTM", (10, 20), {"num_layers": 2, "proj_size": 5, "bidirectional": True})),
+])
+def test_cli_framework_pytorch(torch, args, module):
+    kind, sizes, options = module
+    result = run_cli(*args, "--framework", "pytorch")
+    assert result.returncode == 0, result.stderr
+    expected = sum(p.numel() for p in getattr(torch.nn, kind)(*sizes, **options).parameters())
+    assert f"Total params: {expected:,} (" in result.stdout
+    assert "PyTorch storage" in result.stdout and "weight_ih_l0" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["lstm", "-m", "4", "-n", "8", "--framework", "pytorch", "--proj-size", "8"],
+     "proj_size must be smaller than hidden_size (8), got 8"),
+    (["lstm", "-m", "4", "-n", "8", "--framework", "pytorch", "--proj-size", "-1"],
+     "argument --proj-size: must be a non-negative integer, got '-1'"),
+    (["lstm", "-m", "4", "-n", "8", "--num-layers", "2"], "--num-layers is a PyTorch option"),
+    (["lstm", "-m", "4", "-n", "8", "--proj-size", "2"], "--proj-size is a PyTorch option"),
+    (["gru", "-m", "4", "-n", "8", "--framework", "pytorch", "--no-reset-after"], "--no-reset-after has no PyTorch"),
+    (["gru", "-m", "4", "-n", "8", "--framework", "pytorch", "--bidirectional", "--merge-mode", "sum"],
+     "--merge-mode is a Keras Bidirectional option"),
+    (["gru", "-m", "4", "-n", "8", "--proj-size", "2"], "unrecognized arguments: --proj-size"),
+    (["lstm", "-m", "4", "-n", "8", "--framework", "jax"], "argument --framework: invalid choice: 'jax'"),
+])
+def test_cli_pytorch_errors_exit_2_with_one_line(args, needle):
+    result = run_cli(*args)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], result.stderr
