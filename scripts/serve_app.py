@@ -30,7 +30,7 @@ ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "PYDEVD_DISABL
 # download is never used; these flags keep Chromium off the network (no updates, no first-run pings).
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 "--disable-sync", "--disable-gpu"]
+                 "--disable-sync", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
 def free_port() -> int:
