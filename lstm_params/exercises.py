@@ -112,6 +112,8 @@ def _n(x: int) -> str:
 
 
 def _recurrent_candidates(layer: Recurrent, directions: int) -> list[Candidate]:
+    if "units" not in layer.get_config():  # ConvLSTM: filters and kernels, not an n×m story
+        return []
     m = layer._need_input_dim()
     n, g, kind = layer.units, len(layer.gates), layer.kind
     d = directions
@@ -141,6 +143,7 @@ def _recurrent_candidates(layer: Recurrent, directions: int) -> list[Candidate]:
         out.append((right + g * n * d,
                     f"that is PyTorch's count: {torch_name} keeps two bias vectors per gate (bias_ih and bias_hh), "
                     f"Keras one, so PyTorch has {g}n = {_n(g * n * d)} more."))
+    what = _WHAT_GATES.get(kind, f"{g} transformations")
     gate_formula = "nm + n²" + (" + 2n" if per == 2 else " + n" if layer.use_bias else "")
     for k in (1, 2, 3, 4, 5, 8):
         if k != g:
@@ -148,7 +151,7 @@ def _recurrent_candidates(layer: Recurrent, directions: int) -> list[Candidate]:
             worth = "one transformation's worth" if k == 1 else f"{k} transformations' worth"
             out.append((k * per_gate * d,
                         f"that is {twice}{times}, {worth}; "
-                        f"{_article(kind)} {kind} has {g}: {_WHAT_GATES[kind]}, each with its own "
+                        f"{_article(kind)} {kind} has {g}: {what}, each with its own "
                         f"W (n×m), U (n×n){' and bias' if layer.use_bias else ''}."))
     if layer.use_bias and per == 1:
         out.append((g * (n + m + 1) * d,

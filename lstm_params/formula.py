@@ -30,8 +30,8 @@ __all__ = ["Formula"]
 # How each symbol is written; unknown symbols are written as they are.
 _TEXT = {"k1": "k₁", "k2": "k₂", "k3": "k₃"}
 _LATEX = {"k1": "k_1", "k2": "k_2", "k3": "k_3"}
-# Symbols listed first in a monomial, so an input kernel reads "nm" as in 4(nm + n² + n).
-_ORDER = ("n", "h", "F", "m", "k1", "k2", "k3", "C", "V", "d", "p")
+# Symbol order inside a monomial: an input kernel reads "nm" as in 4(nm + n² + n), a conv kernel "k₁k₂CF".
+_ORDER = ("n", "h", "m", "k1", "k2", "k3", "C", "F", "V", "d", "p")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 Monomial = tuple[tuple[str, int], ...]  # ((symbol, power), ...) in display order

@@ -40,6 +40,14 @@ def _input_dim(layer: Any) -> int | None:
     return int(shape[-1])
 
 
+def _channels_first(layer: Any) -> int | None:
+    try:
+        channels = tuple(layer.input.shape)[2]
+    except (AttributeError, ValueError, RuntimeError, IndexError):
+        return None
+    return None if channels is None else int(channels)
+
+
 def _recurrent(kind: str, config: dict[str, Any], m: int | None) -> Recurrent | None:
     units = int(config["units"])
     bias = bool(config.get("use_bias", True))
@@ -71,6 +79,14 @@ def from_keras_layer(layer: Any) -> Layer | None:
         twin = None if inner is None else Bidirectional(inner, merge_mode=config.get("merge_mode"))
     elif kind == "Dense":
         twin = Dense(int(config["units"]), input_dim=m, use_bias=bool(config.get("use_bias", True)))
+    elif kind in ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"):
+        from . import variants
+
+        if config.get("data_format") == "channels_first":  # (batch, time, C, ...): C is not the last axis
+            m = _channels_first(layer)
+        twin = getattr(variants, kind)(int(config["filters"]), tuple(config["kernel_size"]), m,
+                                       use_bias=bool(config.get("use_bias", True)),
+                                       return_sequences=bool(config.get("return_sequences", False)))
     elif kind == "Embedding":
         twin = Embedding(int(config["input_dim"]), int(config["output_dim"]))
     else:

@@ -183,7 +183,7 @@ class ConvLSTM2D(ConvLSTM):
 
     >>> layer = ConvLSTM2D(5, (3, 3), input_dim=3)
     >>> layer.params, layer.formula.factored
-    (1460, '4F(k₁k₂C + Fk₁k₂ + 1)')
+    (1460, '4F(k₁k₂C + k₁k₂F + 1)')
     """
 
     kind = "ConvLSTM2D"

@@ -279,3 +279,11 @@ def test_layer_without_input_dim():
 def test_unbuilt_keras_layer(keras):
     with pytest.raises(ValueError, match="not built"):
         lp.check(1, keras.layers.LSTM(12, name="loose"))
+
+
+def test_check_knows_the_variants():
+    """A right answer for a variant is right, and a wrong one gets a verdict, not a KeyError."""
+    for layer in (lp.PeepholeLSTM(8, input_dim=5), lp.CIFGLSTM(8, input_dim=5), lp.ConvLSTM2D(4, 3, input_dim=2)):
+        assert bool(lp.check(layer.params, layer))
+        assert not bool(lp.check(layer.params + 1, layer))
+        assert not bool(lp.check(3 * layer.params // 4, layer))

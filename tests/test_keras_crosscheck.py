@@ -202,3 +202,15 @@ def test_compare_refuses_non_models(keras):
     unbuilt = keras.Sequential([keras.layers.Dense(3)], name="later")
     with pytest.raises(ValueError, match="model 'later' is not built"):
         lp.compare_with_keras(unbuilt)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_compare_models_convlstm(keras, data_format):
+    L = keras.layers
+    shape = (4, 10, 10, 3) if data_format == "channels_last" else (4, 3, 10, 10)
+    model = keras.Sequential([keras.Input(shape), L.ConvLSTM2D(6, (3, 2), data_format=data_format,
+                                                               return_sequences=True),
+                              L.ConvLSTM2D(2, 3, data_format=data_format)], name="conv")
+    comparison = lp.compare_with_keras(model)
+    assert comparison.all_match, str(comparison)
+    assert [r.keras_params for r in comparison] == [layer.count_params() for layer in model.layers]

@@ -117,7 +117,7 @@ def test_variant_formulas():
     assert lp.CIFGLSTM(8, input_dim=3).formula.factored == "3n(m + n + 1)"
     assert lp.CIFGLSTM(8, input_dim=3, use_bias=False).formula.expanded == "3(nm + n²)"
     assert [w.role for w in lp.PeepholeLSTM(8, input_dim=3, use_bias=False).weights].count("peephole") == 3
-    assert lp.ConvLSTM1D(4, 3, input_dim=2).formula.factored == "4F(k₁C + Fk₁ + 1)"
+    assert lp.ConvLSTM1D(4, 3, input_dim=2).formula.factored == "4F(k₁C + k₁F + 1)"
 
 
 def test_variants_stack_and_wrap():
