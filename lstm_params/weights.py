@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from types import EllipsisType
+from typing import Any
 
 __all__ = ["Weight"]
 
@@ -68,6 +70,39 @@ class Weight:
     def stored_shape(self) -> tuple[int, ...]:
         """Shape of ``variable[index]`` as the framework holds it."""
         return self.shape[::-1] if self.transposed else self.shape
+
+    @property
+    def key(self) -> tuple[int | slice | EllipsisType, ...]:
+        """:attr:`index` as a NumPy/PyTorch index.
+
+        >>> Weight("b_hz", "update", "recurrent bias", (4,), ("n",), "bias", (2, 12), "[1, 0:4]").key
+        (1, slice(0, 4, None))
+        """
+        parts: list[int | slice | EllipsisType] = []
+        for part in self.index.strip("[]").split(","):
+            part = part.strip()
+            if part == "...":
+                parts.append(Ellipsis)
+            elif ":" in part:
+                start, stop = part.split(":")
+                parts.append(slice(int(start) if start else None, int(stop) if stop else None))
+            else:
+                parts.append(int(part))
+        return tuple(parts)
+
+    def take(self, variable: Any) -> Any:
+        """This piece cut out of the whole variable's array, in the math orientation.
+
+        ``variable`` is the framework variable as an array (``layer.weights[0].numpy()``,
+        ``param.detach().numpy()``); a Keras kernel slice comes back transposed, so an input
+        kernel is always W (n × m).
+        """
+        piece = variable[self.key]
+        return piece.T if self.transposed else piece
+
+    def put(self, variable: Any, value: Any) -> None:
+        """Write ``value`` (math orientation) into this piece's place in ``variable``, in place."""
+        variable[self.key] = value.T if self.transposed else value
 
     @property
     def storage(self) -> str:

@@ -43,19 +43,6 @@ def build_both(keras, kind, config, merge, m):
     return k_layer, ours, out
 
 
-def parse_index(index: str):
-    """'[1, 3:6]' -> (1, slice(3, 6)); '[:]' -> slice(None)."""
-    parts = []
-    for part in index.strip("[]").split(","):
-        part = part.strip()
-        if part == ":":
-            parts.append(slice(None))
-        elif ":" in part:
-            a, b = part.split(":")
-            parts.append(slice(int(a), int(b)))
-        else:
-            parts.append(int(part))
-    return tuple(parts)
 
 
 @SETTINGS
@@ -80,8 +67,12 @@ def test_recurrent_layer_matches_keras(keras, config, m):
         direction = "forward" if "/forward_" in w.path else "backward" if "/backward_" in w.path else ""
         by_name[(direction, w.path.rsplit("/", 1)[1])] = np.asarray(w)
     for piece in ours.weights:
-        cut = by_name[(piece.direction, piece.variable)][parse_index(piece.index)]
-        assert cut.shape == piece.stored_shape
+        array = by_name[(piece.direction, piece.variable)]
+        assert array[piece.key].shape == piece.stored_shape
+        assert piece.take(array).shape == piece.shape  # back in the math orientation: W is n × m
+        copy = np.zeros_like(array)
+        piece.put(copy, piece.take(array))
+        assert np.array_equal(copy[piece.key], array[piece.key])
     # The output size the package predicts is Keras's.
     shapes = [out.shape] if not isinstance(out, (list, tuple)) else [o.shape for o in out]
     assert shapes[0][-1] == ours.output_dim
@@ -113,7 +104,7 @@ def test_lstm_gate_order_i_f_c_o(keras, n):
     bias = np.asarray(layer.weights[2])
     forget = next(w for w in lp.LSTM(n, input_dim=5).weights if w.name == "b_f")
     assert forget.index == f"[{n}:{2 * n}]"
-    assert np.all(bias[parse_index(forget.index)] == 1.0)
+    assert np.all(bias[forget.key] == 1.0)
     others = np.delete(bias, np.s_[n:2 * n])
     assert np.all(others == 0.0)
 

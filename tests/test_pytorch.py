@@ -36,17 +36,6 @@ def modules(draw, max_size=200):
     return kind, kwargs
 
 
-def parse_index(index: str):
-    """'[3:6, :]' -> (slice(3, 6), slice(None)); '[:]' -> slice(None)."""
-    parts = []
-    for part in index.strip("[]").split(","):
-        part = part.strip()
-        if part == ":":
-            parts.append(slice(None))
-        else:
-            a, b = part.split(":")
-            parts.append(slice(int(a), int(b)))
-    return tuple(parts)
 
 
 @SETTINGS
@@ -64,9 +53,9 @@ def test_counts_names_and_shapes_match_torch(torch, spec):
     covered = {name: np.zeros(tuple(p.shape), dtype=int) for name, p in tensors.items()}
     for piece in ours.weights:
         assert not piece.transposed  # PyTorch stores W as (outputs, inputs), the math shape
-        cut = covered[piece.variable][parse_index(piece.index)]
+        cut = covered[piece.variable][piece.key]
         assert cut.shape == piece.stored_shape == piece.shape
-        covered[piece.variable][parse_index(piece.index)] += 1
+        covered[piece.variable][piece.key] += 1
     assert all((c == 1).all() for c in covered.values())
 
 
@@ -95,7 +84,7 @@ def test_repr_is_torchs(torch, kind, kwargs):
 def piece(layer, tensors, name, variable_stem):
     """The slice of the real tensor that the package says holds ``name`` (layer 0, forward)."""
     w = next(w for w in layer.weights if w.name == name and w.variable == f"{variable_stem}_l0")
-    return tensors[w.variable][parse_index(w.index)]
+    return tensors[w.variable][w.key]
 
 
 def sigmoid(x):

@@ -18,19 +18,6 @@ import lstm_params as lp
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def parse_index(index: str):
-    """'[..., 3:6]' -> (Ellipsis, slice(3, 6)); '[:]' -> slice(None)."""
-    parts = []
-    for part in index.strip("[]").split(","):
-        part = part.strip()
-        if part == "...":
-            parts.append(Ellipsis)
-        elif part == ":":
-            parts.append(slice(None))
-        else:
-            a, b = part.split(":")
-            parts.append(slice(int(a), int(b)))
-    return tuple(parts)
 
 
 @st.composite
@@ -64,7 +51,7 @@ def test_convlstm_matches_keras(keras, spec, bidirectional):
         direction = "forward" if "/forward_" in w.path else "backward" if "/backward_" in w.path else ""
         arrays[(direction, w.path.rsplit("/", 1)[1])] = np.asarray(w)
     for piece in ours.weights:
-        assert arrays[(piece.direction, piece.variable)][parse_index(piece.index)].shape == piece.stored_shape
+        assert arrays[(piece.direction, piece.variable)][piece.key].shape == piece.stored_shape
     assert out.shape[-1] == ours.output_dim
 
 
@@ -92,7 +79,7 @@ def test_convlstm_gate_order_i_f_c_o(keras, rank):
     layer.build((None, 2, *(4,) * rank, 2))
     bias = np.asarray(layer.weights[2])
     forget = next(w for w in getattr(lp, f"ConvLSTM{rank}D")(f, 2, input_dim=2).weights if w.name == "b_f")
-    assert np.all(bias[parse_index(forget.index)] == 1.0)
+    assert np.all(bias[forget.key] == 1.0)
     assert np.count_nonzero(bias) == f
 
 
