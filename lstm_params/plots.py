@@ -39,7 +39,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -219,6 +219,21 @@ def _role_group(w: Weight) -> str:
 
 
 # -- growth plots ---------------------------------------------------------------------
+def _growth(xs: list[int], layer_at: Callable[[str, int, bool], Layer], kinds: Any, use_bias: Any, dtype: Any,
+            ax: Any, *, xlabel: str, title: str) -> Axes:
+    """One line per kind of the count (or MB) of ``layer_at(kind, x, use_bias)`` over ``xs``."""
+    chosen, bias, dt = _kinds(kinds), v.flag("use_bias", use_bias), _dtype(dtype)
+    axes = _axes(ax)
+    for kind in chosen:
+        ys = [_y(layer_at(kind, x, bias), dt) for x in xs]
+        axes.plot(xs, ys, _KIND_STYLES[kind], color=_KIND_COLORS[kind], label=kind)
+    axes.set(xlabel=xlabel, ylabel=_ylabel(dt), title=title)
+    _thousands(axes, dt)
+    axes.legend()
+    axes.grid(alpha=0.3)
+    return axes
+
+
 def params_vs_units(units: Any = range(1, 513), *, input_dim: Any = 128, kinds: Any = KINDS,
                     use_bias: Any = True, dtype: Any = None, ax: Any = None) -> Axes:
     """Count (or MB at ``dtype``) against n at a fixed m: quadratic, because of U (n×n).
@@ -231,16 +246,8 @@ def params_vs_units(units: Any = range(1, 513), *, input_dim: Any = 128, kinds: 
     """
     ns = _sizes("units", units)
     m = v.positive_int("input_dim", input_dim)
-    chosen, bias, dt = _kinds(kinds), v.flag("use_bias", use_bias), _dtype(dtype)
-    axes = _axes(ax)
-    for kind in chosen:
-        ys = [_y(recurrent_layer(kind, n, m, use_bias=bias), dt) for n in ns]
-        axes.plot(ns, ys, _KIND_STYLES[kind], color=_KIND_COLORS[kind], label=kind)
-    axes.set(xlabel="n (units)", ylabel=_ylabel(dt), title=f"Growth with n at m = {m:,}")
-    _thousands(axes, dt)
-    axes.legend()
-    axes.grid(alpha=0.3)
-    return axes
+    return _growth(ns, lambda kind, n, bias: recurrent_layer(kind, n, m, use_bias=bias), kinds, use_bias, dtype,
+                   ax, xlabel="n (units)", title=f"Growth with n at m = {m:,}")
 
 
 def params_vs_input_dim(input_dims: Any = range(1, 1025), *, units: Any = 128, kinds: Any = KINDS,
@@ -253,16 +260,8 @@ def params_vs_input_dim(input_dims: Any = range(1, 1025), *, units: Any = 128, k
     """
     ms = _sizes("input_dims", input_dims)
     n = v.positive_int("units", units)
-    chosen, bias, dt = _kinds(kinds), v.flag("use_bias", use_bias), _dtype(dtype)
-    axes = _axes(ax)
-    for kind in chosen:
-        ys = [_y(recurrent_layer(kind, n, m, use_bias=bias), dt) for m in ms]
-        axes.plot(ms, ys, _KIND_STYLES[kind], color=_KIND_COLORS[kind], label=kind)
-    axes.set(xlabel="m (input_dim)", ylabel=_ylabel(dt), title=f"Growth with m at n = {n:,}")
-    _thousands(axes, dt)
-    axes.legend()
-    axes.grid(alpha=0.3)
-    return axes
+    return _growth(ms, lambda kind, m, bias: recurrent_layer(kind, n, m, use_bias=bias), kinds, use_bias, dtype,
+                   ax, xlabel="m (input_dim)", title=f"Growth with m at n = {n:,}")
 
 
 def params_vs_timesteps(timesteps: Any = range(1, 101), *, input_dim: Any = 4096, units: Any = 256,
