@@ -474,3 +474,18 @@ def test_static_site_plot_page(browser: Any, site: Site, playwright_expect: Any)
         expect(page).to_have_url(re.compile(re.escape(pages[at + 1].href) + "$"))
     page.close()
     watched.check()
+
+
+def test_every_site_page_typesets_and_loads(browser: Any, site: Site) -> None:
+    """Each page: MathJax finishes without an error, every image loads, nothing leaves the folder."""
+    page = browser.new_page(viewport={"width": 1100, "height": 1000})
+    watched = watch(page, "file://")
+    for notebook in site.pages:
+        page.goto((site.out / notebook.href).as_uri())
+        math = typeset(page)
+        assert math["errors"] == 0 and math["rendered"] >= math["sources"], (notebook.href, math)
+        broken = page.evaluate("() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length")
+        assert broken == 0, f"{broken} image(s) did not load on {notebook.href}"
+        assert page.locator("nav.lp-nav").count() == 2, notebook.href
+    page.close()
+    watched.check()
