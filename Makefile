@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install lab app site test lint bench notebooks constraints clean
+.PHONY: install lab app site test browser lint bench notebooks constraints clean
 
 install: $(STAMP)
 
@@ -33,9 +33,20 @@ app: install
 site: install
 	$(BIN)/python scripts/build_site.py --out _site
 
-## make test: set everything up and run the whole suite (unit, Keras/PyTorch cross-checks, doctests, notebooks)
-test: install
+## make test: set everything up and run the whole suite (unit, Keras/PyTorch cross-checks, doctests, notebooks,
+## browser). The browser tests drive Debian's Chromium; as root it is installed here when missing.
+test: install browser
 	$(BIN)/python -m pytest
+
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "The browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; \
+	  fi; \
+	fi
 
 lint: install
 	$(BIN)/ruff check lstm_params tests notebooks scripts
