@@ -15,9 +15,10 @@ imported by the functions that need them, so ``import lstm_params`` stays light.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from . import plots, pytorch, widgets
+from . import pytorch
 from .exercises import CheckResult, Reveal, check, reveal
 from .formula import Formula
 from .frameworks import import_keras, import_torch
@@ -44,7 +45,29 @@ from .layers import (
 )
 from .variants import CIFGLSTM, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, PeepholeLSTM
 from .weights import Weight
-from .widgets import Explorer, explorer
+
+if TYPE_CHECKING:
+    from . import plots, widgets
+    from .widgets import Explorer, explorer
+
+# Loaded on first use (PEP 562), so that `import lstm_params` does not pay for the plot and widget modules.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "plots": ("plots", None),
+    "widgets": ("widgets", None),
+    "Explorer": ("widgets", "Explorer"),
+    "explorer": ("widgets", "explorer"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'lstm_params' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(f".{module_name}", __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
