@@ -21,9 +21,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+# Jupyter refuses to start as root unless told (containers, CI machines).
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 ## make lab: set everything up and open the tutorial in JupyterLab
 lab: install
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
 
 ## make app: serve the slider explorer as a web app on 127.0.0.1 (prints the address; PORT=8866 to fix it)
 app: install
