@@ -109,7 +109,7 @@ class Layer:
         """Framework variables and their shapes, e.g. ``{"kernel": (4096, 1024), ...}``."""
         out: dict[str, tuple[int, ...]] = {}
         for w in self.weights:
-            key = f"{w.direction}/{w.variable}" if w.direction else w.variable
+            key = f"{w.scope}/{w.variable}" if w.scope else w.variable
             out.setdefault(key, w.variable_shape)
         return out
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -437,19 +436,14 @@ def _rows_cols(w: Weight) -> tuple[int, int]:
 
 
 _ARROWS = {"forward": "→", "backward": "←"}
-_TORCH_TAG = re.compile(r"_l(\d+)(_reverse)?$")
-
-
 def weight_place(w: Weight) -> tuple[int, str]:
-    """(stacked layer index, direction) of a weight: from ``w.direction`` or a PyTorch name.
+    """(stacked layer index, direction) of a weight.
 
-    >>> weight_place(Weight("W_ii", "input", "input kernel", (2, 3), ("n", "m"), "weight_ih_l1_reverse", (8, 3)))
+    >>> from lstm_params import pytorch
+    >>> weight_place(pytorch.LSTM(3, 2, num_layers=2, bidirectional=True).weights[-1])
     (1, 'backward')
     """
-    match = _TORCH_TAG.search(w.variable)
-    if w.direction or match is None:
-        return 0, w.direction
-    return int(match.group(1)), "backward" if match.group(2) else "forward"
+    return w.layer, w.direction
 
 
 def weight_groups(weights: Sequence[Weight]) -> list[tuple[str, str, list[Weight]]]:

@@ -27,6 +27,7 @@ candidate) and r, z, n for the GRU (Keras: z, r, h).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from . import _validate as v
@@ -170,7 +171,8 @@ class TorchRecurrent(Layer):
         out: list[Weight] = []
         for k in range(self.num_layers):
             for suffix in ("", "_reverse")[: self.directions]:
-                out += self._layer_weights(k, suffix)
+                direction = ("backward" if suffix else "forward") if self.bidirectional else ""
+                out += [replace(w, layer=k, direction=direction) for w in self._layer_weights(k, suffix)]
         return out
 
     @property

@@ -44,10 +44,16 @@ class Weight:
         Where this piece sits inside the variable, in NumPy slice syntax, e.g.
         ``"[:, 0:256]"``; ``"[:]"`` when it is the whole variable.
     direction:
-        ``"forward"`` or ``"backward"`` inside a Bidirectional wrapper, else ``""``.
+        ``"forward"`` or ``"backward"`` in a bidirectional layer, else ``""``.
     transposed:
         True when the framework stores the piece as (inputs, outputs), the transpose of
         the math shape (Keras kernels: ``kernel[:, 0:n]`` is W_i transposed, (m, n)).
+    layer:
+        Which stacked layer it belongs to in a multi-layer module (PyTorch ``num_layers``), from 0.
+    scope:
+        The sub-layer whose variable holds it, when the variable name alone does not say:
+        ``"forward"``/``"backward"`` in a Keras Bidirectional wrapper; ``""`` when the name is
+        complete (PyTorch's ``weight_ih_l0_reverse`` already names its direction and layer).
     """
 
     name: str
@@ -60,6 +66,8 @@ class Weight:
     index: str = "[:]"
     direction: str = ""
     transposed: bool = False
+    layer: int = 0
+    scope: str = ""
 
     @property
     def size(self) -> int:
@@ -107,10 +115,10 @@ class Weight:
     @property
     def storage(self) -> str:
         """Where it is stored, e.g. ``"kernel[:, 0:256]"`` (with ``forward/`` in a wrapper)."""
-        prefix = f"{self.direction}/" if self.direction else ""
+        prefix = f"{self.scope}/" if self.scope else ""
         suffix = "" if self.index == "[:]" else self.index
         return f"{prefix}{self.variable}{suffix}"
 
     def with_direction(self, direction: str) -> Weight:
-        """A copy tagged with a Bidirectional direction."""
-        return replace(self, direction=direction)
+        """A copy held by the ``direction`` sub-layer of a Keras Bidirectional wrapper."""
+        return replace(self, direction=direction, scope=direction)

@@ -56,6 +56,11 @@ def test_counts_names_and_shapes_match_torch(torch, spec):
         cut = covered[piece.variable][piece.key]
         assert cut.shape == piece.stored_shape == piece.shape
         covered[piece.variable][piece.key] += 1
+        # Layer and direction agree with the name torch gave the tensor (weight_ih_l1_reverse: layer 1, backward).
+        assert piece.variable.endswith(f"_l{piece.layer}" + ("_reverse" if piece.direction == "backward" else ""))
+        assert piece.direction == ("" if not kwargs.get("bidirectional") else
+                                   "backward" if piece.variable.endswith("_reverse") else "forward")
+        assert piece.scope == ""  # the tensor's name is complete: storage adds no prefix
     assert all((c == 1).all() for c in covered.values())
 
 
