@@ -45,7 +45,11 @@ def voila_command(port: int, notebook: Path = APP) -> list[str]:
     return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}",
             "--Voila.port_retries=0", "--template=lstm-params", "--strip_sources=True", "--show_tracebacks=False",
             "--theme=light", "--Voila.log_level=ERROR",
-            # a closed tab's kernel: Voila's own shutdown-on-unload is refused (xsrf), so cull it after 10 idle minutes
+            # Voila's page shuts its kernel down on unload with a POST that carries no XSRF token, which the
+            # server would refuse (403). This server has no login and listens on 127.0.0.1 only, so the XSRF
+            # check guards nothing here: turn it off and let closed tabs free their kernels at once ...
+            "--Voila.tornado_settings=disable_check_xsrf=True",
+            # ... and cull a kernel whose tab died without saying goodbye after 10 idle minutes.
             "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"]
 
 

@@ -83,6 +83,17 @@ def app() -> Iterator[Any]:
         yield running
 
 
+def test_closing_a_tab_may_shut_its_kernel_down(app: Any) -> None:
+    """Voila's page POSTs /voila/api/shutdown/<kernel> on unload, without an XSRF token: it must get through."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"{app.url}voila/api/shutdown/no-such-kernel", data=b"", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    assert info.value.code == 404  # reached the handler (no such kernel); a 403 would mean the XSRF check refused it
+
+
 @dataclass
 class Watched:
     """A page and what went wrong on it: requests that left the machine, JavaScript errors."""
