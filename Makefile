@@ -1,6 +1,7 @@
 # Two commands for readers (see README): `make lab` and `make test`.
 # Both create a local virtual environment in .venv with everything pinned by constraints.txt.
 PYTHON ?= python3
+SHELL := /bin/bash  # PIPESTATUS in the install recipe
 VENV ?= .venv
 BIN := $(VENV)/bin
 # The CPU build of PyTorch 2.13.0 (on the project's machines pip takes it from a local wheel).
@@ -15,18 +16,26 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 install: $(STAMP)
 
+# Everything the series, its tests and its web edition use: the package with its notebooks, torch, test and web
+# extras (`pip install lstm-params` alone installs no third-party package).
+EXTRAS := notebooks,test,torch,web
+
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt "$(TORCH)" -e ".[test,torch,web]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	touch $(STAMP)
+	@echo "make: setting up $(VENV) (first run only): lstm-params with its [$(EXTRAS)] extras, versions pinned by"
+	@echo "      constraints.txt: TensorFlow/Keras 3, PyTorch (CPU), JupyterLab, matplotlib, Voila, pytest, Playwright."
+	@echo "      About 3.6 GB on disk; 2-5 minutes on a fast connection (pip prints a line per package)."
+	@start=$$(date +%s); \
+	$(PYTHON) -m venv $(VENV) && \
+	$(BIN)/python -m pip install --progress-bar off -c constraints.txt "$(TORCH)" -e ".[$(EXTRAS)]" \
+	  | grep --line-buffered -E '^(Collecting|Successfully installed)' | cut -c1-100; \
+	status=$${PIPESTATUS[0]}; [ "$$status" = 0 ] || exit "$$status"; \
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null && \
+	echo "make: $(VENV) is ready ($$(du -sh $(VENV) | cut -f1), $$(( $$(date +%s) - start )) s)"
+	@touch $(STAMP)
 
-# Jupyter refuses to start as root unless told (containers, CI machines).
-LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
-
-## make lab: set everything up and open the tutorial in JupyterLab
+## make lab: set everything up and open the tutorial in JupyterLab (scripts/lab.py: quiet, --allow-root as root)
 lab: install
-	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/
+	$(BIN)/python scripts/lab.py notebooks/
 
 ## make app: serve the slider explorer as a web app on 127.0.0.1 (prints the address; PORT=8866 to fix it)
 app: install

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import reduce
 from typing import Any
 
+from .frameworks import require
+
 __all__ = ["Formula"]
 
 # How each symbol is written; unknown symbols are written as they are.
@@ -188,7 +190,7 @@ class Formula:
 
     def sympy(self) -> Any:
         """The same count as a SymPy expression (imports SymPy on first use)."""
-        import sympy
+        sympy = require("sympy", "Formula.sympy()")
 
         symbols = {s: sympy.Symbol(s, positive=True, integer=True) for t in self.terms for s in t}
         return sympy.Add(*(sympy.Mul(*(symbols[s] for s in t)) for t in self.terms))

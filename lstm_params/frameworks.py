@@ -10,12 +10,35 @@ shut for the duration of the import only.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Iterator
 from types import ModuleType
 
-__all__ = ["import_keras", "import_torch", "quiet_stderr"]
+__all__ = ["import_keras", "import_torch", "quiet_stderr", "require", "EXTRAS"]
+
+#: The pip extra of lstm-params that brings each optional package (``pip install 'lstm-params[notebooks]'``).
+EXTRAS: dict[str, str] = {"numpy": "notebooks", "matplotlib": "notebooks", "ipywidgets": "notebooks",
+                          "sympy": "notebooks", "keras": "notebooks", "tensorflow": "notebooks", "torch": "torch"}
+
+
+def require(module: str, needed_by: str) -> ModuleType:
+    """Import ``module``, or raise an ImportError that names the extra to install.
+
+    ``pip install lstm-params`` brings no third-party package: counting, formulas, the
+    command line and the exercise checker need none. The parts that do call this.
+
+    >>> require("json", "this example").__name__
+    'json'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = module.split(".")[0]
+        extra = EXTRAS.get(top, "notebooks")
+        raise ImportError(f"{needed_by} needs {top}, which is not installed: "
+                          f"pip install 'lstm-params[{extra}]'") from exc
 
 
 @contextlib.contextmanager
@@ -46,18 +69,11 @@ def import_keras() -> ModuleType:
     if "keras" in sys.modules:
         return sys.modules["keras"]
     with quiet_stderr():
-        import keras
-        import tensorflow as tf  # noqa: F401  (loads the backend now, while stderr is shut)
-
-    module: ModuleType = keras
+        module = require("keras", "import_keras()")
+        require("tensorflow", "import_keras()")  # loads the backend now, while stderr is shut
     return module
 
 
 def import_torch() -> ModuleType:
-    """Import PyTorch (install it with ``pip install lstm-params[torch]``)."""
-    try:
-        import torch as module
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("PyTorch is not installed: pip install 'lstm-params[torch]'") from exc
-    torch: ModuleType = module
-    return torch
+    """Import PyTorch (install it with ``pip install 'lstm-params[torch]'``)."""
+    return require("torch", "import_torch()")

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _validate as v
 from .formula import Formula
+from .frameworks import require
 from .hardware import dtype_bytes
 from .layers import GRU, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN
 from .weights import Weight
@@ -124,6 +125,7 @@ def _dtype(value: Any) -> str | None:
 
 def _axes(ax: Any) -> Axes:
     """The Axes to draw on: ``ax`` itself, or a new figure's when it is None."""
+    require("matplotlib", "lstm_params.plots")  # ImportError naming the extra when missing
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
 

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _validate as v
+from .frameworks import require
 from .hardware import DTYPE_BYTES
 from .layers import Layer
 from .plots import KINDS, recurrent_layer, weight_groups, weights_svg
@@ -181,7 +182,7 @@ class Explorer:
 
     def __init__(self, input_dim: int, units: int, kind: str, use_bias: bool, bidirectional: bool,
                  reset_after: bool, framework: str, dtype: str) -> None:
-        import ipywidgets as w
+        w = require("ipywidgets", "The explorer")
 
         wide = {"description_width": "110px"}
         self.controls: dict[str, Any] = {
