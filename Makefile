@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install lab app site test browser lint bench notebooks constraints clean
+.PHONY: install lab app site test portability browser lint bench notebooks constraints clean
 
 install: $(STAMP)
 
@@ -49,6 +49,17 @@ site: install
 ## browser). The browser tests drive Debian's Chromium; as root it is installed here when missing.
 test: install browser
 	$(BIN)/python -m pytest
+
+## make portability: the stored outputs must not depend on the machine, so strict nbval passes again with oneDNN
+## on and off and with one and two threads (TensorFlow, PyTorch and OpenMP pools); CI runs it after make test.
+PORTABILITY := "TF_ENABLE_ONEDNN_OPTS=1 THREADS=1" "TF_ENABLE_ONEDNN_OPTS=1 THREADS=2" "TF_ENABLE_ONEDNN_OPTS=0 THREADS=1"
+portability: install
+	@for run in $(PORTABILITY); do \
+	  eval "$$run"; echo "make portability: strict nbval with TF_ENABLE_ONEDNN_OPTS=$$TF_ENABLE_ONEDNN_OPTS, $$THREADS thread(s)"; \
+	  TF_ENABLE_ONEDNN_OPTS=$$TF_ENABLE_ONEDNN_OPTS OMP_NUM_THREADS=$$THREADS MKL_NUM_THREADS=$$THREADS \
+	  TF_NUM_INTRAOP_THREADS=$$THREADS TF_NUM_INTEROP_THREADS=$$THREADS \
+	  $(BIN)/python -m pytest --nbval notebooks -p no:cacheprovider -q || exit 1; \
+	done
 
 CHROMIUM ?= /usr/bin/chromium
 browser:
