@@ -27,6 +27,12 @@ framework and takes a median of well under a millisecond per move
 (``scripts/benchmark.py explorer`` measures it). Each control and output carries a
 stable CSS class (:data:`DOM_CLASSES`) for browser tests.
 
+What a browser sends is checked in the kernel, whatever the page claims: it may move a
+control (a whole number for a slider, clamped to the slider's range; a position among a
+choice's options; True or False for a switch), nothing else. A control's bounds, options
+and labels, a disabled control and the outputs stay as the kernel set them, and the page's
+copy is put back (see :func:`_accepted`).
+
 >>> ex = explorer()
 >>> ex.total.value
 '<span class="lp-total-number">4,457,472</span> parameters'
@@ -113,6 +119,46 @@ def _bounded(name: str, value: Any, bounds: tuple[int, int]) -> int:
     if not low <= number <= high:
         raise ValueError(f"{name} must be between {low} and {high} (the slider's range), got {number}")
     return number
+
+
+def _accepted(widget: Any, state: dict[str, Any]) -> dict[str, Any]:
+    """The part of a browser's update of ``widget`` that the kernel takes: a new value for a control.
+
+    >>> ex = explorer()
+    >>> _accepted(ex.controls["units"], {"max": 10**9, "value": 10**9})  # bounds never; the value clamped
+    {'value': 2048}
+    >>> _accepted(ex.controls["units"], {"value": "abc"}), _accepted(ex.controls["kind"], {"index": 7})
+    ({}, {})
+    """
+    keys = widget.keys
+    key = "index" if "index" in keys else "value"  # choices sync the position of the chosen option
+    if key not in state or "disabled" not in keys or widget.disabled:
+        return {}  # an output, a box or a disabled control: nothing
+    value = state[key]
+    if key == "index":
+        return {key: value} if type(value) is int and 0 <= value < len(widget.options) else {}
+    if isinstance(widget.value, bool):
+        return {key: value} if type(value) is bool else {}
+    return {key: min(max(value, widget.min), widget.max)} if type(value) is int else {}
+
+
+def _guard(widget: Any) -> None:
+    """Route the browser's updates of ``widget`` through :func:`_accepted`; put back the rest on the page."""
+    apply = widget.set_state
+
+    def receive(state: dict[str, Any]) -> None:
+        taken = _accepted(widget, state)
+        if taken:
+            apply(taken)
+        if taken != state:
+            widget.send_state()  # the page's copy back to the kernel's values, bounds and labels
+
+    widget.set_state = receive
+
+
+def _tree(widget: Any) -> list[Any]:
+    """``widget`` and every widget in its boxes."""
+    return [widget, *(part for child in getattr(widget, "children", ()) for part in _tree(child))]
 
 
 def _role(role: str) -> str:
@@ -225,6 +271,8 @@ class Explorer:
         self._holding = False
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        for part in _tree(self.widget):  # controls, outputs, boxes; not layouts and styles, which only dress the page
+            _guard(part)
         self.update()
 
     # -- state ----------------------------------------------------------------------

@@ -240,6 +240,89 @@ def test_bad_starting_values_are_named(kwargs, error, message):
         widgets.explorer(**kwargs)
 
 
+# -- what a browser sends ----------------------------------------------------------------
+def from_the_page(monkeypatch, widget, state):
+    """Do in the kernel what a comm_msg "update" from the page does; return what the kernel sends back."""
+    sent = []
+    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: sent.append(msg))
+    widget._handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
+                        "buffers": []})
+    monkeypatch.undo()
+    return sent
+
+
+def assert_sane(ex):
+    """Bounds as built, values within them, and a total that is the package's count for the values."""
+    c = ex.controls
+    assert (c["input_dim"].min, c["input_dim"].max, c["units"].min, c["units"].max) == (1, 4096, 1, 2048)
+    assert (c["input_dim"].step, c["units"].step) == (1, 1)
+    assert list(c["kind"].options) == list(KINDS) and list(c["kind"]._options_labels) == list(KINDS)
+    assert list(c["framework"].options) == list(widgets.FRAMEWORKS)
+    assert shown_total(ex) == ex.params == package_layer(ex.values).params
+
+
+@pytest.mark.parametrize(("name", "state", "kept"), [
+    ("units", {"max": 10**9, "value": 10**9}, 2048),  # the probe's 4,004,000,000,004,000,000,000
+    ("units", {"min": -5, "value": -5}, 1),  # raised inside the kernel and left a stale total
+    ("input_dim", {"value": 10**30}, 4096),
+    ("units", {"value": -1}, 1),
+    ("units", {"value": "abc"}, 256), ("units", {"value": 3.5}, 256), ("units", {"value": True}, 256),
+    ("units", {"value": None}, 256), ("units", {"step": 1000}, 256),
+    ("kind", {"index": 7}, "LSTM"), ("kind", {"index": -1}, "LSTM"), ("kind", {"index": "1"}, "LSTM"),
+    ("kind", {"_options_labels": ["A", "B", "C"]}, "LSTM"), ("dtype", {"index": 99}, "float32"),
+    ("use_bias", {"value": "yes"}, True), ("use_bias", {"value": 0}, True),
+    ("reset_after", {"disabled": False, "value": False}, True),  # disabled for an LSTM: stays as it is
+])
+def test_the_kernel_takes_only_a_value_within_bounds_from_the_page(monkeypatch, name, state, kept):
+    ex = widgets.explorer()
+    control = ex.controls[name]
+    sent = from_the_page(monkeypatch, control, state)
+    assert control.value == kept
+    assert_sane(ex)
+    assert ex.controls["reset_after"].disabled
+    # the page's copy is put back: the last message says the kernel's value and bounds, not the page's
+    assert sent and sent[-1]["method"] == "update"
+    assert {k: sent[-1]["state"][k] for k in state} == control.get_state(list(state))
+
+
+def test_a_reader_moving_a_control_gets_no_correction(monkeypatch):
+    ex = widgets.explorer()
+    sent = from_the_page(monkeypatch, ex.controls["units"], {"value": 300})
+    assert ex.controls["units"].value == 300 and [m["method"] for m in sent] == ["echo_update"]
+    sent = from_the_page(monkeypatch, ex.controls["kind"], {"index": 1})
+    assert ex.controls["kind"].value == "GRU" and not ex.controls["reset_after"].disabled
+    assert_sane(ex)
+
+
+def test_outputs_and_boxes_take_nothing_from_the_page(monkeypatch):
+    ex = widgets.explorer()
+    before = ex.total.value
+    from_the_page(monkeypatch, ex.total, {"value": "<b>1</b> parameters"})
+    from_the_page(monkeypatch, ex.widget, {"children": []})
+    assert ex.total.value == before and len(ex.widget.children) == 11
+    assert_sane(ex)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats() | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=3), max_leaves=5)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(messages=st.lists(st.tuples(st.sampled_from(sorted(widgets.DOM_CLASSES.keys() - {"explorer", "total",
+                                                                                            "formula", "memory",
+                                                                                            "table", "picture"})),
+                                   st.dictionaries(st.sampled_from(["value", "index", "min", "max", "step",
+                                                                    "disabled", "_options_labels"]),
+                                                   JSON, min_size=1, max_size=3)),
+                         min_size=1, max_size=6))
+def test_any_update_from_the_page_leaves_a_true_total(monkeypatch, messages):
+    """Whatever a page sends, in any order, the kernel's bounds hold and the total matches its values."""
+    ex = widgets.explorer()
+    for name, state in messages:
+        from_the_page(monkeypatch, ex.controls[name], state)
+        assert_sane(ex)
+
+
 # -- display ----------------------------------------------------------------------------
 def test_displays_as_its_widget_tree():
     ex = lp.explorer()
