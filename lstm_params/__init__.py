@@ -48,6 +48,7 @@ from .weights import Weight
 
 if TYPE_CHECKING:
     from . import plots, widgets
+    from .diagram import cell_diagram
     from .widgets import Explorer, explorer
 
 # Loaded on first use (PEP 562), so that `import lstm_params` does not pay for the plot and widget modules.
@@ -56,6 +57,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "widgets": ("widgets", None),
     "Explorer": ("widgets", "Explorer"),
     "explorer": ("widgets", "explorer"),
+    "cell_diagram": ("diagram", "cell_diagram"),
 }
 
 
@@ -108,6 +110,7 @@ __all__ = [
     "widgets",
     "explorer",
     "Explorer",
+    "cell_diagram",
     "__version__",
 ]
 
