@@ -23,7 +23,11 @@ helper                        what it shows
 
 :func:`weights_svg` draws the same picture as :func:`weight_matrices` as an SVG
 string without matplotlib (the slider explorer uses it), and :func:`weight_layout`
-is the geometry both share.
+is the geometry both share. :func:`weights_png` renders :func:`weight_matrices` to
+PNG bytes, and :class:`WeightsPicture` shows them in Jupyter as an ``image/png``
+output with a text description: a picture a notebook stores that way is drawn by
+every renderer, trusted or not (SVG inside an HTML output is stripped by the
+sanitizers of untrusted JupyterLab, GitHub and nbviewer, leaving its labels as text).
 
 >>> layer = recurrent_layer("LSTM", units=256, input_dim=4096)
 >>> layer.params
@@ -37,7 +41,9 @@ True
 from __future__ import annotations
 
 import html
+import io
 import math
+import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -67,6 +73,8 @@ __all__ = [
     "weight_groups",
     "weight_place",
     "weights_svg",
+    "weights_png",
+    "WeightsPicture",
     "Block",
     "ROLE_COLORS",
     "MEGABYTE",
@@ -634,8 +642,95 @@ def weight_matrices(layer: Any, *, ax: Any = None, width: Any = 560, max_height:
              "other": "other"}
     axes.legend(handles=[Patch(color=ROLE_COLORS[g], label=names[g]) for g in present], loc="upper center",
               bbox_to_anchor=(0.5, 0.0), ncol=len(present), frameon=False, fontsize=8)
+    axes.set_title(_picture_title(layer), fontsize=10)
+    return axes
+
+
+def _picture_title(layer: Any) -> str:
     formula = getattr(layer, "formula", None)
     sizes = ", ".join(f"{k} = {val:,}" for k, val in formula.values.items()) if formula is not None else ""
     total = sum(w.size for w in layer.weights)
-    axes.set_title(f"{getattr(layer, 'kind', 'layer')} weights to scale ({sizes}): {total:,} parameters", fontsize=10)
-    return axes
+    return f"{getattr(layer, 'kind', 'layer')} weights to scale ({sizes}): {total:,} parameters"
+
+
+#: Pixels added below and above the blocks of a PNG picture for the title and the legend.
+_PNG_MARGIN = 60
+
+
+def weights_png(layer: Any, *, width: Any = 560, max_height: Any = 420, scale: Any = 2) -> bytes:
+    """The picture of :func:`weight_matrices` as PNG bytes: ``width`` pixels wide, times ``scale``.
+
+    It is drawn on a matplotlib ``Figure`` of its own (not pyplot's), so nothing else is
+    shown in a notebook and no global state changes. ``scale=2`` keeps it sharp on
+    high-density screens (:class:`WeightsPicture` tells Jupyter the size to show it at).
+    The bytes carry no software version.
+
+    >>> png = weights_png(recurrent_layer("SimpleRNN", 4, 3))
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", _png_size(png)[0]
+    (True, 1120)
+    """
+    blocks = weight_layout(layer, width=width, max_height=max_height)
+    factor = v.positive_int("scale", scale)
+    require("matplotlib", "weights_png()")
+    from matplotlib.figure import Figure
+
+    _, h_px = _extent(blocks)
+    figure = Figure(figsize=(v.positive_int("width", width) / 100, (h_px + _PNG_MARGIN) / 100), dpi=100,
+                    layout="constrained")
+    weight_matrices(layer, ax=figure.add_subplot(), width=width, max_height=max_height)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100 * factor, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels, read from a PNG's header."""
+    width, height = struct.unpack(">II", png[16:24])
+    return int(width), int(height)
+
+
+class WeightsPicture:
+    """The weights of a layer drawn to scale, for Jupyter: an ``image/png`` output and a text description.
+
+    Displayed in a notebook it becomes a PNG (:func:`weights_png`, rendered when first
+    shown and kept) with ``text/plain`` listing every block, so a reader without the
+    image, or a test, still gets the shapes. Bad arguments fail here, not at display.
+
+    >>> picture = WeightsPicture(recurrent_layer("SimpleRNN", 4, 3))
+    >>> print(picture)
+    SimpleRNN weights to scale (m = 3, n = 4): 32 parameters
+      W 4×3 · U 4×4 · b 4
+    >>> png, size = picture._repr_png_()  # drawn at twice the size it is shown at
+    >>> size["width"], _png_size(png) == (2 * size["width"], 2 * size["height"])
+    (560, True)
+    """
+
+    _SCALE = 2  # pixels drawn per pixel shown
+
+    def __init__(self, layer: Any, *, width: Any = 560, max_height: Any = 420) -> None:
+        self.blocks = weight_layout(layer, width=width, max_height=max_height)  # errors name the bad argument
+        self.layer = layer
+        self._options = {"width": width, "max_height": max_height}
+        self._png: bytes | None = None
+
+    def png(self) -> bytes:
+        """The PNG bytes (drawn once)."""
+        if self._png is None:
+            self._png = weights_png(self.layer, **self._options, scale=self._SCALE)
+        return self._png
+
+    def _repr_png_(self) -> tuple[bytes, dict[str, int]]:
+        png = self.png()
+        width, height = _png_size(png)
+        return png, {"width": width // self._SCALE, "height": height // self._SCALE}
+
+    def __str__(self) -> str:
+        lines = [_picture_title(self.layer)]
+        groups = list(dict.fromkeys(b.group for b in self.blocks))
+        width = max(len(g) for g in groups) + 2 if any(groups) else 0
+        for group in groups:
+            pieces = " · ".join(f"{b.label} {_shape_text(b)}" for b in self.blocks if b.group == group)
+            lines.append(f"  {(group + ':' if group else '').ljust(width)}{pieces}")
+        return "\n".join(lines)
+
+    __repr__ = __str__

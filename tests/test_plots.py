@@ -218,6 +218,39 @@ def test_pictures_of_pytorch_modules():
     assert plots.weights_svg(module).count("<rect class='lp-w") == len(module.weights)
 
 
+def _painted(png: bytes, role: str) -> int:
+    """Pixels of ``png`` in the fill colour of ``role`` (ROLE_COLORS at the blocks' 0.85 opacity, over white)."""
+    import io
+
+    import matplotlib.image as mpimg
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    pixels = mpimg.imread(io.BytesIO(png))[..., :3]
+    fill = np.array(to_rgb(plots.ROLE_COLORS[role])) * 0.85 + 0.15
+    return int((np.abs(pixels - fill).max(axis=-1) < 3 / 255).sum())
+
+
+@pytest.mark.parametrize(("m", "n"), [(50, 100), (300, 100), (64, 64)])
+def test_png_picture_draws_the_weights_to_scale(m, n):
+    """The PNG a notebook stores (what untrusted renderers show): W and U areas compare as n·m to n·n."""
+    layer = plots.recurrent_layer("LSTM", n, m)
+    picture = plots.WeightsPicture(layer)
+    png, size = picture._repr_png_()
+    assert png == plots.weights_png(layer) and size["width"] == 560
+    w_pixels, u_pixels = _painted(png, "input"), _painted(png, "recurrent")
+    assert w_pixels / u_pixels == pytest.approx(m / n, rel=0.05)
+    assert _painted(png, "bias") > 0  # the thin bias strips, widened to stay visible
+    assert str(picture).splitlines()[0] == f"LSTM weights to scale (m = {m:,}, n = {n:,}): {layer.params:,} parameters"
+
+
+def test_png_picture_leaves_pyplot_alone(monkeypatch):
+    before = (plt.get_fignums(), dict(matplotlib.rcParams))
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show() was called"))
+    plots.weights_png(lp.GRU(4, input_dim=3))
+    assert (plt.get_fignums(), dict(matplotlib.rcParams)) == before  # no figure left for the inline backend
+
+
 # -- behaviour ----------------------------------------------------------------------------
 HELPERS = [
     lambda ax: plots.params_vs_units([1, 2], ax=ax),
@@ -268,6 +301,10 @@ def test_never_shows_and_leaves_rcparams_alone(draw, monkeypatch):
     (lambda: plots.weight_matrices(lp.LSTM(3)), ValueError, "input_dim is unknown"),
     (lambda: plots.weight_layout(lp.LSTM(3, input_dim=2), width=10), ValueError, "leave no room"),
     (lambda: plots.weights_svg(lp.LSTM(3, input_dim=2), width=0), ValueError, "width must be a positive integer"),
+    (lambda: plots.weights_png(lp.LSTM(3, input_dim=2), scale=0), ValueError, "scale must be a positive integer"),
+    (lambda: plots.WeightsPicture("LSTM"), TypeError, "layer must be a layer with a list of weights"),
+    (lambda: plots.WeightsPicture(lp.LSTM(3, input_dim=2), max_height=0), ValueError,
+     "max_height must be a positive integer, got 0"),
     (lambda: plots.recurrent_layer("GRU", 0, 3), ValueError, "units must be a positive integer, got 0"),
     (lambda: plots.recurrent_layer("LSTM", 3, 3, bidirectional="yes"), TypeError, "bidirectional must be True"),
 ])
