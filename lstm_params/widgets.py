@@ -19,6 +19,7 @@ can drive the controls and read the results without a browser:
 ``.table``                      HTML, one row per gate: W, U, b and their sum
 ``.picture``                    HTML, every W, U and b drawn to scale (an SVG)
 ``.summary()``                  the same as plain text
+``.snapshot()``                 the outputs for a page without a kernel (:class:`Snapshot`)
 ==============================  ================================================================
 
 Every count shown comes from the package's layers (:mod:`lstm_params.layers`, and
@@ -56,7 +57,7 @@ from . import _validate as v
 from .frameworks import require
 from .hardware import DTYPE_BYTES
 from .layers import Layer
-from .plots import KINDS, recurrent_layer, weight_groups, weights_svg
+from .plots import KINDS, WeightsPicture, recurrent_layer, weight_groups, weights_svg
 from .report import readable_bytes
 
 __all__ = ["explorer", "Explorer", "GateRow", "Snapshot", "gate_rows", "DOM_CLASSES", "FRAMEWORKS",
@@ -196,10 +197,11 @@ _TABLE_STYLE = ("<style>.lp-gates{border-collapse:collapse;font-size:13px}"
 
 
 def _table_html(rows: list[GateRow], total: int, framework: str) -> str:
+    """The per-gate table; the live widget puts :data:`_TABLE_STYLE` in front, a snapshot does not."""
     bidir = any(r.direction for r in rows)
     b_head = "b (n)" if framework == "Keras" else "b<sub>i</sub> + b<sub>h</sub> (n each)"
     head = (["direction"] if bidir else []) + ["gate"]
-    parts = [_TABLE_STYLE, "<table class='lp-gates'><thead><tr>"]
+    parts = ["<table class='lp-gates'><thead><tr>"]
     parts += [f"<th>{h}</th>" for h in head]
     parts += [f"<th class='r'>{h}</th>" for h in ("W (n×m)", "U (n×n)", b_head, "parameters")]
     parts.append("</tr></thead><tbody>")
@@ -341,7 +343,7 @@ class Explorer:
         if dtype != "float32":
             memory.append(f"{dtype}: {layer.memory_bytes(dtype):,} bytes ({readable_bytes(layer.memory_bytes(dtype))})")
         self.memory.value = "weights in memory: " + " &nbsp;·&nbsp; ".join(memory)
-        self.table.value = _table_html(self._rows, params, s["framework"])
+        self.table.value = _TABLE_STYLE + _table_html(self._rows, params, s["framework"])
         self.picture.value = weights_svg(layer, max_height=300)
         self.updates += 1
         self.last_update_seconds = time.perf_counter() - start
@@ -353,18 +355,31 @@ class Explorer:
 
     # -- display ------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The live widget, with a snapshot for renderers that cannot run it.
+
+        JupyterLab with a kernel shows the widget (``application/vnd.jupyter.widget-view+json``);
+        a page without one, or an untrusted notebook (whose widget renderer is not used), shows
+        the ``text/html`` fallback (:meth:`_repr_html_`); a text console shows :meth:`summary`.
+        """
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs))
+        bundle.update({"text/plain": self.summary(), "text/html": self._repr_html_()})
+        return bundle
 
     def _repr_html_(self) -> str:
-        """A static snapshot (total, formula, memory, table, picture) for readers without a kernel."""
+        """A static snapshot (total, formula, memory, per-gate table) for readers without a kernel.
+
+        Sanitizer-safe: a plain ``<table>``, inline styles only, no ``<style>`` and no ``<svg>``
+        (untrusted JupyterLab, GitHub and nbviewer strip those and would show their text run
+        together). The picture is not in it: :meth:`snapshot` shows it as a PNG of its own.
+        """
         parts = [f"<div style='font-size:20px;font-weight:600;margin:4px 0'>{self.total.value}</div>"]
         parts += [f"<div style='margin:4px 0'>{p}</div>" for p in (self.formula.value, self.memory.value)]
-        parts += [f"<div>{p}</div>" for p in (self.table.value, self.picture.value)]
+        parts.append(f"<div>{_table_html(self._rows, self._params, self.values['framework'])}</div>")
         return "<div class='lp-explorer-snapshot'>" + "".join(parts) + "</div>"
 
     def snapshot(self) -> Snapshot:
-        """The current outputs as a static HTML object: what a reader sees without a kernel."""
-        return Snapshot(self._repr_html_(), f"{self.params:,} parameters")
+        """The current outputs as static objects: what a reader sees without a kernel (see :class:`Snapshot`)."""
+        return Snapshot(self._repr_html_(), self.summary(), WeightsPicture(self.layer, max_height=300))
 
     def summary(self) -> str:
         """What the explorer shows, as plain text: the call, the formula, the memory and the table.
@@ -405,17 +420,37 @@ class Explorer:
 
 
 class Snapshot:
-    """Static HTML of the explorer's outputs at one moment (Jupyter shows the HTML)."""
+    """The explorer's outputs at one moment, readable without a kernel and without trust.
 
-    def __init__(self, html_text: str, text: str) -> None:
+    Jupyter shows it as two outputs: the sanitizer-safe HTML of :meth:`Explorer._repr_html_`
+    (with the :meth:`Explorer.summary` text as its ``text/plain``), then the weights drawn to
+    scale as an ``image/png`` (:class:`~lstm_params.plots.WeightsPicture`), so untrusted
+    JupyterLab, GitHub and nbconvert all draw the picture.
+
+    >>> snap = explorer(3, 4, "SimpleRNN").snapshot()
+    >>> snap
+    <Snapshot: SimpleRNN, m = 3, n = 4 (Keras): keras.layers.SimpleRNN(4) on keras.Input((None, 3))>
+    >>> "<table" in snap.html and "<svg" not in snap.html, str(snap.picture).splitlines()[0]
+    (True, 'SimpleRNN weights to scale (m = 3, n = 4): 32 parameters')
+    """
+
+    def __init__(self, html_text: str, text: str, picture: WeightsPicture | None = None) -> None:
         self.html = html_text
         self.text = text
+        self.picture = picture
 
     def _repr_html_(self) -> str:
         return self.html
 
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display({"text/html": self.html, "text/plain": self.text}, raw=True)  # type: ignore[no-untyped-call]
+        if self.picture is not None:
+            display(self.picture)  # type: ignore[no-untyped-call]
+
     def __repr__(self) -> str:
-        return f"<Snapshot: {self.text}>"
+        return f"<Snapshot: {self.text.splitlines()[0] if self.text else ''}>"
 
 
 def _layer_for(s: dict[str, Any]) -> Layer:
