@@ -5,9 +5,13 @@
 
 Each notebook runs in a new kernel with its folder as the working directory and
 TensorFlow's logs silenced, so execution counts are 1, 2, 3... and outputs hold no
-timings or absolute paths. Widget state is stored so the sliders render on GitHub
-and in the static site. It prints each notebook's execution time (the benchmark
-script reads the same figures).
+timings or absolute paths. Consecutive prints of a cell are stored as one output
+(how they were split depends on timing). Widget state is stored so the sliders render
+on GitHub and in the static site. The notebook's kernelspec is stored exactly as the
+installed ``python3`` kernel describes itself (``python -m ipykernel install`` writes
+"Python 3 (ipykernel)"), which is what JupyterLab writes on opening; a different one
+would open every notebook marked as modified. It prints each notebook's execution
+time (the benchmark script reads the same figures).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +36,25 @@ def selected(prefixes: list[str]) -> list[Path]:
     if prefixes:
         paths = [p for p in paths if any(p.name.startswith(x) for x in prefixes)]
     return paths
+
+
+def kernelspec(name: str = "python3") -> dict[str, str]:
+    """The notebook metadata JupyterLab stores for the installed kernel ``name`` (its panel sets these three keys)."""
+    spec = KernelSpecManager().get_kernel_spec(name)
+    return {"display_name": spec.display_name, "language": spec.language, "name": name}
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Consecutive stream outputs of the same stream (stdout, stderr) merged into one."""
+    merged: list = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (out.output_type == "stream" and last is not None and last.output_type == "stream"
+                and last.name == out.name):
+            last.text += out.text
+        else:
+            merged.append(out)
+    return merged
 
 
 def execute(path: Path, timeout: int = 600) -> float:
@@ -49,7 +73,10 @@ def execute(path: Path, timeout: int = 600) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     nb.metadata.pop("papermill", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = kernelspec()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, path)
     return elapsed
 
