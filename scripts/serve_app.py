@@ -1,22 +1,31 @@
-"""Serve the slider explorer (app/explorer.ipynb) as a web app with Voila, on this machine only.
+"""Serve the slider explorer (app/explorer.ipynb) as a web app with Voila, on this machine, to its reader.
 
-    python scripts/serve_app.py              # a free port; prints the address to open
-    python scripts/serve_app.py --port 8866  # a fixed one
+    python scripts/serve_app.py                   # a free port; prints the address to open
+    python scripts/serve_app.py --port 8866       # a fixed one (or PORT=8866)
+    python scripts/serve_app.py --max-kernels 4 --cull-after 30
 
-Voila runs the notebook in a fresh kernel and shows its outputs only (``--strip_sources``):
-the sliders, the total, the per-gate table and the weight-matrix picture, no code. It
-listens on 127.0.0.1, so nothing outside this machine can reach it. Ctrl+C stops it.
+Voila runs the notebook in a fresh kernel per page and shows its outputs only: the sliders, the
+total, the per-gate table and the weight-matrix picture, no code. It listens on 127.0.0.1, and the
+address it prints carries a secret made for this launch (``?token=...``): a page of another site,
+another Host name (DNS rebinding) or a request without the secret starts no kernel and gets a
+refusal; at most ``--max-kernels`` pages are open at once, and the kernel of a page that vanished
+without closing (a crashed tab) is freed after ``--cull-after`` idle seconds. scripts/app_guard.py
+holds that side. Ctrl+C stops it.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import os
+import re
+import secrets
 import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,11 +35,14 @@ APP = ROOT / "app" / "explorer.ipynb"
 TEMPLATES = ROOT / "app" / "share"  # app/share/voila/templates/lstm-params: Voila's lab template, no CDN links
 HOST = "127.0.0.1"
 ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+MAX_KERNELS = 8  # open explorers at once (about 50 MB each)
+CULL_AFTER = 60  # seconds a kernel may sit idle with no page connected (checked every 30 s)
 # Debian's Chromium, driven by Playwright (the browser tests and the benchmark). Playwright's own browser
 # download is never used; these flags keep Chromium off the network (no updates, no first-run pings).
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run",
                  "--disable-sync", "--disable-gpu", "--disable-dev-shm-usage"]
+ADDRESS = re.compile(r"open (http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)) ")
 
 
 def free_port() -> int:
@@ -40,37 +52,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def voila_command(port: int, notebook: Path = APP) -> list[str]:
-    """The Voila command line: this machine only, no browser, no code cells, no tracebacks."""
-    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}",
-            "--Voila.port_retries=0", "--template=lstm-params", "--strip_sources=True", "--show_tracebacks=False",
-            "--theme=light", "--Voila.log_level=ERROR",
-            # Voila's page shuts its kernel down on unload with a POST that carries no XSRF token, which the
-            # server would refuse (403). This server has no login and listens on 127.0.0.1 only, so the XSRF
-            # check guards nothing here: turn it off and let closed tabs free their kernels at once ...
-            "--Voila.tornado_settings=disable_check_xsrf=True",
-            # ... and cull a kernel whose tab died without saying goodbye after 10 idle minutes.
-            "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"]
-
-
 def voila_env() -> dict[str, str]:
     """This environment, quiet TensorFlow, and the app's template folder on JUPYTER_PATH."""
     paths = [str(TEMPLATES), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     return {**os.environ, **ENV, "JUPYTER_PATH": os.pathsep.join(paths)}
-
-
-def wait_until_up(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """Return once Voila listens on ``port``; raise if it exits or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"voila exited with status {process.returncode} before listening on port {port}")
-        try:
-            with socket.create_connection((HOST, port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"voila did not listen on port {port} within {timeout:.0f} s")
 
 
 def launch_chromium(playwright: Any) -> Any:
@@ -83,19 +68,26 @@ def launch_chromium(playwright: Any) -> Any:
 class RunningApp:
     """``python scripts/serve_app.py`` in the background, for tests and the benchmark.
 
+    ``url`` is the address it printed (with its token), ``root`` the same without the token.
+
     >>> with RunningApp() as app:  # doctest: +SKIP
     ...     page.goto(app.url)
     """
 
-    def __init__(self, port: int = 0, timeout: float = 90.0) -> None:
+    def __init__(self, port: int = 0, timeout: float = 90.0, *, max_kernels: int | None = None,
+                 cull_after: int | None = None) -> None:
         self.port = port or free_port()
         self.timeout = timeout
-        self.url = ""
+        self.options = [f"--port={self.port}"]
+        self.options += [f"--max-kernels={max_kernels}"] if max_kernels is not None else []
+        self.options += [f"--cull-after={cull_after}"] if cull_after is not None else []
+        self.url = self.root = self.token = ""
+        self.lines: collections.deque[str] = collections.deque(maxlen=1000)  # what it printed, for tests
         self.process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> RunningApp:
         # its own process group, so stopping it stops Voila and its kernels too
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--port", str(self.port)],
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *self.options],
                                         cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
         assert self.process.stdout is not None
         deadline = time.monotonic() + self.timeout
@@ -105,15 +97,39 @@ class RunningApp:
                 line = self.process.stdout.readline()
                 if not line:
                     break
-                if "open http://" in line:
-                    self.url = line.split("open ", 1)[1].split()[0]
+                self.lines.append(line)
+                found = ADDRESS.search(line)
+                if found:
+                    self.url, self.token = found.group(1), found.group(3)
+                    self.root = self.url.split("?", 1)[0]
+                    # keep reading what it prints, so a full pipe never blocks the server
+                    threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()
                     return self
         self.__exit__()
         raise RuntimeError(f"serve_app.py printed no address within {self.timeout:.0f} s")
 
+    def _drain(self, stream: Any) -> None:
+        for line in stream:
+            self.lines.append(line)
+
+    def kernel_pids(self) -> list[int]:
+        """The process ids of the app's kernels (Linux: read from /proc)."""
+        if self.process is None:
+            return []
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                cmdline = (stat.parent / "cmdline").read_bytes()
+            except (OSError, IndexError):
+                continue  # it ended while we looked
+            if int(fields[1]) == self.process.pid and b"ipykernel_launcher" in cmdline:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
     def __exit__(self, *_exc: object) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # serve_app.py stops Voila, which shuts its kernels down
+            self.process.terminate()  # Voila stops on SIGTERM, shutting its kernels down
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -124,8 +140,6 @@ class RunningApp:
             except ProcessLookupError:
                 pass
             self.process.wait(timeout=10)
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
 
 
 def parse_port(text: str) -> int:
@@ -139,37 +153,42 @@ def parse_port(text: str) -> int:
     return port
 
 
+def parse_count(env: str, high: int) -> Any:
+    """An argparse type: a whole number from 1 to ``high``, given by the flag or the variable ``env``."""
+    def parse(text: str) -> int:
+        value = int(text) if text.strip().isdigit() else None
+        if value is None or not 1 <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {high} (the flag or {env}), "
+                                             f"got {text!r}")
+        return value
+    return parse
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=parse_port, default=int(os.environ.get("PORT", "0") or 0),
+    env = os.environ.get
+    parser.add_argument("--port", type=parse_port, default=env("PORT") or "0",
                         help="port on 127.0.0.1 (default: any free one; or set PORT)")
+    parser.add_argument("--max-kernels", type=parse_count("MAX_KERNELS", 100),
+                        default=env("MAX_KERNELS") or str(MAX_KERNELS),
+                        help="explorer pages open at once, about 50 MB each "
+                             f"(default {MAX_KERNELS}; or set MAX_KERNELS)")
+    parser.add_argument("--cull-after", type=parse_count("CULL_AFTER", 86400),
+                        default=env("CULL_AFTER") or str(CULL_AFTER),
+                        help="seconds a vanished page's kernel may sit idle before it is freed "
+                             f"(default {CULL_AFTER}; or set CULL_AFTER)")
     args = parser.parse_args(argv)
     port = args.port or free_port()
-    url = f"http://{HOST}:{port}/"
-    process = subprocess.Popen(voila_command(port), cwd=ROOT, env=voila_env())
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        wait_until_up(port, process)
-        print(f"lstm-params explorer: open {url} in your browser (Ctrl+C stops it)", flush=True)
-        return process.wait()
-    except KeyboardInterrupt:
-        return 0
-    except RuntimeError as error:
-        print(f"serve_app.py: error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        if process.poll() is None:  # Voila stops on SIGTERM, shutting its kernels down
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    token = secrets.token_urlsafe(32)  # this launch's secret: only the address printed below carries it
+    os.environ.update(voila_env())  # Voila reads JUPYTER_PATH for the template; kernels inherit the rest
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import app_guard  # Voila and Jupyter Server: about two seconds to import, so only here
 
+    def announce() -> None:
+        print(f"lstm-params explorer: open http://{HOST}:{port}/?token={token} in your browser "
+              "(Ctrl+C stops it)", flush=True)
 
-def _stop(signum: int, _frame: object) -> None:
-    """SIGTERM: leave through ``finally``, which stops Voila and its kernels."""
-    raise SystemExit(128 + signum)
+    return app_guard.serve(APP, port, token, app_guard.Limits(args.max_kernels, args.cull_after), announce)
 
 
 if __name__ == "__main__":

@@ -79,19 +79,22 @@ def browser() -> Iterator[Any]:
 def app() -> Iterator[Any]:
     """``make app``'s command, in the background on a free port."""
     with serve_app.RunningApp() as running:
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", running.url), running.url
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", running.url), running.url
         yield running
 
 
 def test_closing_a_tab_may_shut_its_kernel_down(app: Any) -> None:
-    """Voila's page POSTs /voila/api/shutdown/<kernel> on unload, without an XSRF token: it must get through."""
+    """Voila's page POSTs /voila/api/shutdown/<kernel> on unload: the reader's request reaches the handler.
+
+    (The page's own request, with its _xsrf cookie, is checked in tests/test_app_security.py.)
+    """
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(f"{app.url}voila/api/shutdown/no-such-kernel", data=b"", method="POST")
+    url = f"{app.root}voila/api/shutdown/no-such-kernel?token={app.token}"
     with pytest.raises(urllib.error.HTTPError) as info:
-        urllib.request.urlopen(request, timeout=10)
-    assert info.value.code == 404  # reached the handler (no such kernel); a 403 would mean the XSRF check refused it
+        urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=10)
+    assert info.value.code == 404  # reached the handler (no such kernel); a 403 would mean it was refused
 
 
 @dataclass
@@ -132,12 +135,15 @@ def page(browser: Any, app: Any, playwright_expect: Any) -> Iterator[Any]:
     """A fresh explorer page (a fresh kernel), loaded until its total shows."""
     context = browser.new_context(viewport={"width": 1280, "height": 1500})
     tab = context.new_page()
-    watched = watch(tab, app.url.rstrip("/"), app.url.replace("http", "ws", 1).rstrip("/"))
+    watched = watch(tab, app.root.rstrip("/"), app.root.replace("http", "ws", 1).rstrip("/"))
     tab.goto(app.url)
     playwright_expect(tab.locator(".lp-total .lp-total-number")).to_be_visible()
     tab.watched = watched
     yield tab
-    tab.close(run_before_unload=True)  # Voila shuts the page's kernel down on unload
+    # Leaving the page sends Voila's unload request, which shuts its kernel down (Playwright's close() does not
+    # send it; its kernel would stay, counted against the app's cap, until culled).
+    tab.goto("about:blank")
+    tab.close()
     context.close()
     watched.check()
 
