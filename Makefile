@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install lab app site test portability browser lint bench notebooks constraints clean
+.PHONY: install lab app site node test portability browser lint bench notebooks constraints clean
 
 install: $(STAMP)
 
@@ -41,9 +41,20 @@ lab: install
 app: install
 	$(BIN)/python scripts/serve_app.py
 
-## make site: build the series as static HTML into _site/ (stored outputs, no network; open _site/index.html)
-site: install
-	$(BIN)/python scripts/build_site.py --out _site
+## make site: build the series as a book into _site/ (Sphinx + MyST-NB from the stored outputs, nothing run; MathJax
+## and Pyodide from npm, cached in build/cache). Read it with `.venv/bin/python scripts/build_book.py --serve`.
+site: install node
+	$(BIN)/python scripts/build_book.py --out _site
+
+## npm (Node.js) fetches the book's MathJax and Pyodide (npm pack); as root it is installed here when missing.
+node:
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	  else \
+	    echo "make site needs npm (Node.js): sudo apt-get install nodejs npm"; exit 1; \
+	  fi; \
+	fi
 
 ## make test: set everything up and run the whole suite (unit, Keras/PyTorch cross-checks, doctests, notebooks,
 ## browser). The browser tests drive Debian's Chromium; as root it is installed here when missing.

@@ -1,0 +1,10 @@
+// lstm-params book: the Sphinx Book Theme's buttons above the article (sidebar, outline) work through the
+// PyData theme's header buttons, which book.css hides: both themes bind only the page's first toggle.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const side of ["primary", "secondary"]) {
+    const target = document.querySelector(`#pst-header .${side}-toggle`);
+    for (const button of document.querySelectorAll(`.bd-header-article .${side}-toggle`)) {
+      if (target) button.addEventListener("click", () => target.click());
+    }
+  }
+});
