@@ -274,40 +274,83 @@ def params_vs_input_dim(input_dims: Any = range(1, 1025), *, units: Any = 128, k
 
 
 def params_vs_timesteps(timesteps: Any = range(1, 101), *, input_dim: Any = 4096, units: Any = 256,
-                        kinds: Any = KINDS, use_bias: Any = True, dtype: Any = None, ax: Any = None) -> Axes:
+                        kinds: Any = KINDS, use_bias: Any = True, dtype: Any = None, flops: Any = False,
+                        ax: Any = None) -> Axes:
     """Count (or MB) against the sequence length T: flat, the same weights serve every step.
 
     The layers have no timesteps argument at all, which is the point: each line is the
     layer's count drawn at every T. The label carries the layer's formula, free of T.
+    With ``flops=True`` each kind also gets a dashed line of the forward FLOPs of one
+    sequence (batch 1, :func:`lstm_params.flops`), which grow in proportion to T, on
+    logarithmic axes so that both fit (a straight line of slope 1 for the FLOPs): the
+    work grows with T, the parameters do not.
 
     >>> ax = params_vs_timesteps([1, 16, 100], input_dim=4096, units=256, kinds="LSTM")
     >>> ax.get_lines()[0].get_ydata().tolist()
     [4457472.0, 4457472.0, 4457472.0]
+    >>> ax = params_vs_timesteps([1, 2], input_dim=3, units=2, kinds="LSTM", flops=True)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['LSTM parameters: 4(nm + n² + n)', 'LSTM forward FLOPs per sequence']
     """
+    from .hardware import flops as count_flops
+
     ts = _sizes("timesteps", timesteps)
     m, n = v.positive_int("input_dim", input_dim), v.positive_int("units", units)
     chosen, bias, dt = _kinds(kinds), v.flag("use_bias", use_bias), _dtype(dtype)
+    with_flops = v.flag("flops", flops)
+    if with_flops and dt is not None:
+        raise ValueError(f"flops=True counts operations, not bytes: leave dtype=None, got dtype={dtype!r}")
     axes = _axes(ax)
     for kind in chosen:
         layer = recurrent_layer(kind, n, m, use_bias=bias)
         ys = [_y(layer, dt) for _ in ts]
-        axes.plot(ts, ys, _KIND_STYLES[kind], color=_KIND_COLORS[kind],
-                label=f"{kind}: {layer.formula.expanded}")
-    axes.set(xlabel="T (timesteps)", ylabel=_ylabel(dt), title=f"No T in the count (m = {m:,}, n = {n:,})")
-    axes.set_ylim(bottom=0)
-    _thousands(axes, dt)
+        label = f"{kind} parameters: {layer.formula.expanded}" if with_flops else f"{kind}: {layer.formula.expanded}"
+        axes.plot(ts, ys, _KIND_STYLES[kind], color=_KIND_COLORS[kind], label=label)
+        if with_flops:
+            axes.plot(ts, [float(count_flops(layer, timesteps=t)) for t in ts], "--", color=_KIND_COLORS[kind],
+                      label=f"{kind} forward FLOPs per sequence")
+    if with_flops:
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set(xlabel="T (timesteps, log scale)", ylabel="parameters, or FLOPs per sequence (log scale)",
+                 title=f"Parameters stay flat, the work grows with T (m = {m:,}, n = {n:,})")
+    else:
+        axes.set(xlabel="T (timesteps)", ylabel=_ylabel(dt), title=f"No T in the count (m = {m:,}, n = {n:,})")
+        axes.set_ylim(bottom=0)
+        _thousands(axes, dt)
     axes.legend()
     axes.grid(alpha=0.3)
     return axes
 
 
-def params_heatmap(input_dims: Any = range(32, 4097, 32), units: Any = range(16, 2049, 16), *,
+def _octaves(low: int, high: int, steps: int = 8) -> tuple[int, ...]:
+    """Whole numbers from ``low`` to ``high`` spaced evenly on a log scale (``steps`` per doubling)."""
+    first, last = round(math.log2(low) * steps), round(math.log2(high) * steps)
+    return tuple(sorted({round(2 ** (k / steps)) for k in range(first, last + 1)}))
+
+
+def _short(value: float) -> str:
+    """A contour label that stays short: 1k, 10k, 100k, 1M, 10M..."""
+    for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= factor:
+            return f"{value / factor:g}{suffix}"
+    return f"{value:g}"
+
+
+#: The heatmap's default grids: 8 points per doubling, m from 8 to 4,096 and n from 8 to 2,048.
+HEATMAP_INPUT_DIMS, HEATMAP_UNITS = _octaves(8, 4096), _octaves(8, 2048)
+
+
+def params_heatmap(input_dims: Any = HEATMAP_INPUT_DIMS, units: Any = HEATMAP_UNITS, *,
                    kind: Any = "LSTM", use_bias: Any = True, dtype: Any = None, colorbar: Any = True,
-                   ax: Any = None) -> Axes:
+                   log_axes: Any = True, ax: Any = None) -> Axes:
     """The count (or MB) over a grid of m (x) and n (y), on a logarithmic colour scale.
 
     The array drawn (``ax.collections[0].get_array()``) has one row per n and one column
-    per m; contour lines mark each power of ten.
+    per m; contour lines mark each power of ten (labelled 10k, 1M...). With ``log_axes``
+    (the default) both axes are logarithmic, ticked at powers of two, so small layers get
+    as much room as big ones; the default grids are spaced evenly on that scale, from 8
+    to 4,096 features and 8 to 2,048 units.
 
     >>> ax = params_heatmap([1, 2], [1, 3], colorbar=False)
     >>> ax.collections[0].get_array().tolist()
@@ -318,7 +361,7 @@ def params_heatmap(input_dims: Any = range(32, 4097, 32), units: Any = range(16,
 
     ms, ns = _sizes("input_dims", input_dims), _sizes("units", units)
     chosen, bias, dt = _kind("kind", kind), v.flag("use_bias", use_bias), _dtype(dtype)
-    show_bar = v.flag("colorbar", colorbar)
+    show_bar, log = v.flag("colorbar", colorbar), v.flag("log_axes", log_axes)
     axes = _axes(ax)
     # The layer's formula (derived from its weight list) evaluated on the whole grid at once.
     formula: Any = recurrent_layer(chosen, ns[0], ms[0], use_bias=bias).formula  # Any: called on arrays
@@ -330,11 +373,23 @@ def params_heatmap(input_dims: Any = range(32, 4097, 32), units: Any = range(16,
     levels = [10.0**k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)]
     if len(ms) > 1 and len(ns) > 1 and levels:
         lines = axes.contour(ms, ns, grid, levels=levels, colors="white", linewidths=0.7)
-        axes.clabel(lines, fmt=lambda value: f"{value:,.0f}" if dt is None else f"{value:g} MB", fontsize=7)
+        axes.clabel(lines, fmt=lambda value: _short(value) if dt is None else f"{value:g} MB", fontsize=8)
     if show_bar:
         bar = axes.figure.colorbar(mesh, ax=axes)
         bar.set_label(_ylabel(dt))
-    axes.set(xlabel="m (input_dim)", ylabel="n (units)", title=f"{chosen} count over (m, n)")
+    if log:
+        from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+        axes.set_xscale("log", base=2)
+        axes.set_yscale("log", base=2)
+        for axis, values in ((axes.xaxis, ms), (axes.yaxis, ns)):
+            powers = [2**k for k in range(math.ceil(math.log2(min(values))), math.floor(math.log2(max(values))) + 1)]
+            axis.set_major_locator(FixedLocator(powers))
+            axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+            axis.set_minor_locator(NullLocator())
+        axes.tick_params(axis="x", labelrotation=45)
+    scale = ", log scale" if log else ""
+    axes.set(xlabel=f"m (input_dim){scale}", ylabel=f"n (units){scale}", title=f"{chosen} count over (m, n)")
     return axes
 
 
