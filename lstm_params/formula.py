@@ -21,10 +21,12 @@ both agree.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from functools import reduce
 from typing import Any
 
+from . import _validate as v
 from .frameworks import require
 
 __all__ = ["Formula"]
@@ -34,26 +36,59 @@ _TEXT = {"k1": "k₁", "k2": "k₂", "k3": "k₃"}
 _LATEX = {"k1": "k_1", "k2": "k_2", "k3": "k_3"}
 # Symbol order inside a monomial: an input kernel reads "nm" as in 4(nm + n² + n), a conv kernel "k₁k₂CF".
 _ORDER = ("n", "h", "m", "k1", "k2", "k3", "C", "F", "V", "d", "p")
+_RANK = {s: i for i, s in enumerate(_ORDER)}
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+PRIME = "′"  # a second size of the same kind: n′, the units of a different backward layer
+#: :attr:`Formula.terms` lists at most this many terms (one per weight tensor and copy).
+MAX_TERMS = 10**6
 
 Monomial = tuple[tuple[str, int], ...]  # ((symbol, power), ...) in display order
+
+
+def _symbol_key(symbol: str) -> tuple[int, str, int]:
+    base = symbol.rstrip(PRIME)
+    return _RANK.get(base, len(_ORDER)), base, len(symbol) - len(base)
 
 
 def _monomial(dims: Sequence[str]) -> Monomial:
     powers: dict[str, int] = {}
     for d in dims:
         powers[d] = powers.get(d, 0) + 1
-    rank = {s: i for i, s in enumerate(_ORDER)}
-    return tuple(sorted(powers.items(), key=lambda sp: (rank.get(sp[0], len(_ORDER)), sp[0])))
+    return tuple(sorted(powers.items(), key=lambda sp: _symbol_key(sp[0])))
 
 
-def _collect(terms: Iterable[Sequence[str]]) -> list[tuple[int, Monomial]]:
+def _collect(counts: Mapping[tuple[str, ...], int]) -> list[tuple[int, Monomial]]:
     """Sum equal monomials, keeping the order in which each first appears."""
     coefficients: dict[Monomial, int] = {}
-    for dims in terms:
+    for dims, copies in counts.items():
         mono = _monomial(dims)
-        coefficients[mono] = coefficients.get(mono, 0) + 1
+        coefficients[mono] = coefficients.get(mono, 0) + copies
     return [(c, mono) for mono, c in coefficients.items()]
+
+
+def _term(name: str, term: Any) -> tuple[str, ...]:
+    if isinstance(term, (str, bytes)) or not isinstance(term, Sequence) \
+            or not all(isinstance(s, str) and s for s in term):
+        raise TypeError(f"{name} must be a sequence of symbol names such as ('n', 'm'), got {v.shown(term)}")
+    return tuple(term)
+
+
+def _values(values: Any) -> dict[str, int]:
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must be a mapping from symbol to size such as {{'m': 3, 'n': 4}}, "
+                        f"got {v.shown(values)} ({type(values).__name__})")
+    out: dict[str, int] = {}
+    for symbol, size in values.items():
+        if not isinstance(symbol, str) or not symbol:
+            raise TypeError(f"values must map symbol names (strings) to sizes, got the key {v.shown(symbol)}")
+        out[symbol] = v.positive_int(f"values[{symbol!r}]", size)
+    return out
+
+
+def _name(symbol: str, latex: bool) -> str:
+    base = symbol.rstrip(PRIME)
+    primes = len(symbol) - len(base)
+    return (_LATEX if latex else _TEXT).get(base, base) + ("'" if latex else PRIME) * primes
 
 
 def _divide(mono: Monomial, by: Mapping[str, int]) -> Monomial:
@@ -61,10 +96,9 @@ def _divide(mono: Monomial, by: Mapping[str, int]) -> Monomial:
 
 
 def _render(coef: int, mono: Monomial, latex: bool) -> str:
-    names = _LATEX if latex else _TEXT
     parts = []
     for sym, power in mono:
-        name = names.get(sym, sym)
+        name = _name(sym, latex)
         if power == 1:
             parts.append(name)
         elif latex:
@@ -98,31 +132,86 @@ class Formula:
         One tuple of symbolic dimensions per weight tensor (a weight of shape
         ``(n, m)`` contributes ``("n", "m")``).
     values:
-        The number each symbol stands for in this layer, e.g. ``{"m": 4096, "n": 256}``.
+        The number each symbol stands for in this layer, e.g. ``{"m": 4096, "n": 256}``
+        (symbols that no term uses may be given too).
     """
 
     def __init__(self, terms: Iterable[Sequence[str]], values: Mapping[str, int]) -> None:
-        self.terms: tuple[tuple[str, ...], ...] = tuple(tuple(t) for t in terms)
-        self.values: dict[str, int] = dict(values)
-        missing = {s for t in self.terms for s in t} - set(self.values)
+        if isinstance(terms, (str, bytes)) or not isinstance(terms, Iterable):
+            raise TypeError(f"terms must be a list of symbol tuples such as [('n', 'm'), ('n',)], "
+                            f"got {v.shown(terms)} ({type(terms).__name__})")
+        counts: dict[tuple[str, ...], int] = {}
+        for i, term in enumerate(terms):
+            key = _term(f"terms[{i}]", term)
+            counts[key] = counts.get(key, 0) + 1
+        self._setup(counts, _values(values))
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[tuple[str, ...], int], values: Mapping[str, int]) -> Formula:
+        """The formula in which each term appears ``counts[term]`` times (any number: a stack of copies).
+
+        >>> Formula.from_counts({("n", "n"): 10**9, ("n",): 2 * 10**9}, {"n": 8}).expanded
+        '1000000000(n² + 2n)'
+        """
+        if not isinstance(counts, Mapping):
+            raise TypeError(f"counts must be a mapping from a symbol tuple to its number of copies, "
+                            f"got {v.shown(counts)} ({type(counts).__name__})")
+        collected: dict[tuple[str, ...], int] = {}
+        for term, copies in counts.items():
+            key = _term("counts", term)
+            collected[key] = collected.get(key, 0) + v.positive_int(f"counts[{key!r}]", copies, at_most=None)
+        formula = cls.__new__(cls)
+        formula._setup(collected, _values(values))
+        return formula
+
+    def _setup(self, counts: dict[tuple[str, ...], int], values: dict[str, int]) -> None:
+        missing = {s for t in counts for s in t} - set(values)
         if missing:
             raise ValueError(f"values has no number for symbol(s) {sorted(missing)}")
-        self._collected = _collect(self.terms)
+        self.values: dict[str, int] = values
+        self._counts = counts
+        self._collected = _collect(counts)
+
+    @property
+    def terms(self) -> tuple[tuple[str, ...], ...]:
+        """One tuple of symbols per weight tensor (and per copy), equal ones together; at most :data:`MAX_TERMS`."""
+        total = sum(self._counts.values())
+        if total > MAX_TERMS:
+            raise ValueError(f"terms lists one tuple per tensor: at most {MAX_TERMS:,}, and this formula has "
+                             f"{total:,}; its collected form is .expanded")
+        return tuple(t for t, copies in self._counts.items() for _ in range(copies))
 
     # -- evaluation -------------------------------------------------------------------
-    def __call__(self, **values: int) -> int:
+    def __call__(self, **values: Any) -> Any:
         """Evaluate at other sizes; unspecified symbols keep this layer's values.
 
-        >>> Formula([("n", "m"), ("n",)], {"m": 3, "n": 4})(m=10)
+        A size is a positive integer or an integer NumPy array (the formula is then
+        evaluated elementwise); a symbol the formula does not know is refused.
+
+        >>> f = Formula([("n", "m"), ("n",)], {"m": 3, "n": 4})
+        >>> f(m=10)
         44
+        >>> f(k=10)
+        Traceback (most recent call last):
+        ...
+        TypeError: this formula has no symbol 'k': its symbols are 'm', 'n'
         """
-        env = {**self.values, **values}
+        for symbol, size in values.items():
+            if symbol not in self.values:
+                known = ", ".join(repr(s) for s in self.values)
+                raise TypeError(f"this formula has no symbol {symbol!r}: its symbols are {known}")
+            kind = getattr(getattr(size, "dtype", None), "kind", None)
+            if kind not in ("i", "u") or isinstance(size, numbers.Integral):
+                v.positive_int(symbol, size)
+        return self._evaluate({**self.values, **values})
+
+    def _evaluate(self, env: Mapping[str, Any]) -> Any:
         return sum(c * math.prod(env[s] ** p for s, p in mono) for c, mono in self._collected)
 
     @property
     def value(self) -> int:
         """The count at this layer's own sizes."""
-        return self()
+        return int(self._evaluate(self.values))
 
     # -- forms ------------------------------------------------------------------------
     def _content(self) -> tuple[int, list[tuple[int, Monomial]]]:
@@ -192,8 +281,8 @@ class Formula:
         """The same count as a SymPy expression (imports SymPy on first use)."""
         sympy = require("sympy", "Formula.sympy()")
 
-        symbols = {s: sympy.Symbol(s, positive=True, integer=True) for t in self.terms for s in t}
-        return sympy.Add(*(sympy.Mul(*(symbols[s] for s in t)) for t in self.terms))
+        symbols = {s: sympy.Symbol(s, positive=True, integer=True) for t in self._counts for s in t}
+        return sympy.Add(*(c * sympy.Mul(*(symbols[s] ** p for s, p in mono)) for c, mono in self._collected))
 
     # -- display ----------------------------------------------------------------------
     def __str__(self) -> str:

@@ -10,16 +10,25 @@ side into ``kernel`` (m, 4n), ``recurrent_kernel`` (n, 4n) and ``bias`` (4n,).  
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from types import EllipsisType
 from typing import Any
 
+from . import _validate as v
+
 __all__ = ["Weight"]
+
+_PART = r"\s*(?:\.\.\.|\d*:\d*|\d+)\s*"
+_INDEX = re.compile(rf"\[{_PART}(?:,{_PART})*\]")
 
 
 @dataclass(frozen=True)
 class Weight:
     """One piece of a layer's parameters, in math and in framework storage.
+
+    Every field is checked when a Weight is made: a wrong type or an index that is not
+    slice syntax is an error naming the field.
 
     Attributes
     ----------
@@ -69,6 +78,30 @@ class Weight:
     layer: int = 0
     scope: str = ""
 
+    def __post_init__(self) -> None:  # quick where the package made the weight itself, exact when not
+        for field in ("name", "gate", "role", "variable", "index", "direction", "scope"):
+            if type(getattr(self, field)) is not str:
+                v.text(field, getattr(self, field))
+        for field in ("shape", "variable_shape"):
+            dims = getattr(self, field)
+            if not isinstance(dims, tuple):
+                raise TypeError(f"{field} must be a tuple of sizes, got {v.shown(dims)} ({type(dims).__name__})")
+            for dim in dims:
+                if type(dim) is not int or dim < 0:
+                    v.non_negative_int(field, dim, at_most=None)
+        if not isinstance(self.symbols, tuple) or len(self.symbols) != len(self.shape) \
+                or not all(type(s) is str and s for s in self.symbols):
+            raise TypeError(f"symbols must be a tuple of {len(self.shape)} non-empty strings (one per dimension of "
+                            f"shape {v.shown(self.shape)}), got {v.shown(self.symbols)}")
+        if self.direction not in ("", "forward", "backward"):
+            v.choice("direction", self.direction, ("", "forward", "backward"))
+        if type(self.transposed) is not bool:
+            v.flag("transposed", self.transposed)
+        if type(self.layer) is not int or self.layer < 0:
+            v.non_negative_int("layer", self.layer)
+        if not _INDEX.fullmatch(self.index):
+            self.key  # noqa: B018 - raises the error that names index
+
     @property
     def size(self) -> int:
         """Number of scalars in this piece."""
@@ -86,8 +119,11 @@ class Weight:
         >>> Weight("b_hz", "update", "recurrent bias", (4,), ("n",), "bias", (2, 12), "[1, 0:4]").key
         (1, slice(0, 4, None))
         """
+        if not _INDEX.fullmatch(self.index):
+            raise ValueError(f"index must be NumPy slice syntax such as '[:, 0:4]' or '[1, 0:4]', "
+                             f"got {v.shown(self.index)}")
         parts: list[int | slice | EllipsisType] = []
-        for part in self.index.strip("[]").split(","):
+        for part in self.index[1:-1].split(","):
             part = part.strip()
             if part == "...":
                 parts.append(Ellipsis)
