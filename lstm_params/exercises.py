@@ -26,7 +26,9 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+from . import _validate as v
 from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, Layer, Recurrent, Sequential, SimpleRNN
+from .pytorch import TorchRecurrent
 
 __all__ = ["check", "reveal", "describe", "CheckResult", "Reveal"]
 
@@ -43,14 +45,14 @@ def _answer(value: Any) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, str):
-            raise TypeError(f"answer must be an integer (a parameter count), got {value!r} (str): "
+            raise TypeError(f"answer must be an integer (a parameter count), got {v.shown(value)} (str): "
                             "type the number without quotes")
         if isinstance(value, numbers.Real):
-            raise TypeError(f"answer must be an integer (a parameter count), got {value!r} "
+            raise TypeError(f"answer must be an integer (a parameter count), got {v.shown(value)} "
                             f"({type(value).__name__}): use // instead of /, or int(...)")
-        raise TypeError(f"answer must be an integer (a parameter count), got {value!r} ({type(value).__name__})")
+        raise TypeError(f"answer must be an integer (a parameter count), got {v.shown(value)} ({type(value).__name__})")
     if value < 0:
-        raise ValueError(f"answer must be a non-negative integer, got {int(value)}")
+        raise ValueError(f"answer must be a non-negative integer, got {v.shown(int(value))}")
     return int(value)
 
 
@@ -60,7 +62,7 @@ def _expected(value: Any) -> tuple[int, str, Layer | Sequential | None]:
         return value.params, describe(value), value
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         if value < 0:
-            raise ValueError(f"expected must be a non-negative integer, got {int(value)}")
+            raise ValueError(f"expected must be a non-negative integer, got {v.shown(int(value))}")
         return int(value), "", None
     count_params = getattr(value, "count_params", None)
     if callable(count_params):  # a built Keras layer or model
@@ -69,7 +71,7 @@ def _expected(value: Any) -> tuple[int, str, Layer | Sequential | None]:
         name = getattr(value, "name", type(value).__name__)
         return int(count_params()), f"the Keras {type(value).__name__} {name!r}", None
     raise TypeError("expected must be a lstm_params layer (lp.LSTM(...)), an lp.Sequential, a built Keras "
-                    f"layer or model, or an int, got {value!r} ({type(value).__name__})")
+                    f"layer or model, or an int, got {v.shown(value)} ({type(value).__name__})")
 
 
 def describe(layer: Layer | Sequential) -> str:
@@ -86,7 +88,10 @@ def describe(layer: Layer | Sequential) -> str:
         return f"the Sequential model ({', '.join(x.name or x.kind for x in layer.layers)})"
     if isinstance(layer, Bidirectional):
         inner = layer.layer.with_input_dim(layer.input_dim) if layer.input_dim else layer.layer
-        return f"Bidirectional({describe(inner)}, merge_mode={layer.merge_mode!r})"
+        back = "" if layer.backward_layer is None else f", backward_layer={describe(layer.backward_layer)}"
+        return f"Bidirectional({describe(inner)}, merge_mode={layer.merge_mode!r}{back})"
+    if isinstance(layer, TorchRecurrent):
+        return repr(layer)
     if isinstance(layer, Embedding):
         return f"Embedding({layer.input_dim}, {layer.output_dim})"
     args = [str(getattr(layer, "units", ""))] if hasattr(layer, "units") else []
@@ -108,7 +113,8 @@ Candidate = tuple[int, str]
 
 
 def _n(x: int) -> str:
-    return f"{x:,}"
+    """A count with thousands separators (one too long to print is described by its length)."""
+    return f"{x:,}" if v.digits(x) <= 4000 else v.shown(x)
 
 
 def _recurrent_candidates(layer: Recurrent, directions: int) -> list[Candidate]:
@@ -181,6 +187,8 @@ def _timesteps_formula(answer: int, layer: Recurrent, directions: int) -> str | 
 
 
 def _layer_candidates(layer: Layer) -> list[Candidate]:
+    if isinstance(layer, Bidirectional) and layer.backward_layer is not None:
+        return []  # two different layers: no "two copies" story to diagnose
     if isinstance(layer, Bidirectional):
         inner = layer.layer.with_input_dim(layer._need_input_dim())
         assert isinstance(inner, Recurrent)
@@ -204,8 +212,9 @@ def _layer_candidates(layer: Layer) -> list[Candidate]:
 
 def _tensor_count_hint(answer: int, layer: Layer | Sequential) -> str | None:
     layers = layer.layers if isinstance(layer, Sequential) else [layer]
-    tensors = sum(len(x.weights) for x in layers)
-    variables = sum(len(x.variables) for x in layers)
+    groups = [group for x in layers for group in x._weight_groups()]
+    tensors = sum(copies * len(ws) for copies, ws in groups)
+    variables = sum(copies * len({(w.scope, w.variable) for w in ws}) for copies, ws in groups)
     lstm_gates = [x for x in layers if isinstance(x, LSTM)]
     small = {tensors, variables} | ({15} if lstm_gates else set())
     if answer in small and answer != layer.params:
@@ -228,6 +237,8 @@ def _layer_hints(answer: int, layer: Layer) -> list[str]:
     inner: Layer = layer
     directions = 1
     if isinstance(layer, Bidirectional):
+        if layer.backward_layer is not None:
+            return found
         inner, directions = layer.layer.with_input_dim(layer._need_input_dim()), 2
     if isinstance(inner, Recurrent):
         timesteps = _timesteps_formula(answer, inner, directions)
@@ -248,7 +259,7 @@ def _sequential_hints(answer: int, model: Sequential) -> list[str]:
         if layer.params and answer == total - layer.params:
             found.append(f"you left out layer {layer.name!r} ({layer.kind}); Total params adds up every layer.")
     # Biases forgotten everywhere.
-    no_bias = sum(w.size for layer in layers for w in layer.weights if "bias" not in w.role)
+    no_bias = sum(layer._weight_total(lambda w: "bias" not in w.role) for layer in layers)
     if answer == no_bias and no_bias != total:
         found.append("that is the count without any bias: every LSTM gate, GRU gate and Dense unit has one.")
     # Every recurrent layer given the first one's count, or the model's input size.
@@ -302,6 +313,13 @@ class CheckResult:
     subject: str
     hint: str
 
+    def __post_init__(self) -> None:
+        if self.answer is not None:
+            v.non_negative_int("answer", self.answer, at_most=None)
+        v.non_negative_int("expected", self.expected, at_most=None)
+        v.text("subject", self.subject)
+        v.text("hint", self.hint)
+
     @property
     def correct(self) -> bool | None:
         """True or False; None while no answer has been written."""
@@ -318,8 +336,8 @@ class CheckResult:
         if self.answer is None:
             return "Write your answer (answer = ...), then run the cell again."
         if self.correct:
-            return f"Right: {self.answer:,} is{self._of()}."
-        return f"Not yet: {self.answer:,} is not{self._of()}.\nHint: {self.hint}"
+            return f"Right: {_n(self.answer)} is{self._of()}."
+        return f"Not yet: {_n(self.answer)} is not{self._of()}.\nHint: {self.hint}"
 
     def __repr__(self) -> str:
         return self.message()
@@ -377,8 +395,14 @@ class Reveal:
     count: int
     lines: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        v.text("subject", self.subject)
+        v.non_negative_int("count", self.count, at_most=None)
+        if not isinstance(self.lines, tuple) or not all(isinstance(line, str) for line in self.lines):
+            raise TypeError(f"lines must be a tuple of strings, got {v.shown(self.lines)}")
+
     def __repr__(self) -> str:
-        head = f"{self.subject}: {self.count:,} parameters" if self.subject else f"The answer: {self.count:,}"
+        head = f"{self.subject}: {_n(self.count)} parameters" if self.subject else f"The answer: {_n(self.count)}"
         return "\n".join([head, *self.lines])
 
     def _repr_html_(self) -> str:

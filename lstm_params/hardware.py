@@ -69,10 +69,9 @@ OPTIMIZER_STATE: dict[str, int] = {
 
 
 class _Counted(Protocol):
-    """Anything with a weight list and an elementwise hook: every layer, Keras or PyTorch side."""
+    """Anything with weight groups and an elementwise hook: every layer, Keras or PyTorch side."""
 
-    @property
-    def weights(self) -> list[Weight]: ...
+    def _weight_groups(self) -> list[tuple[int, list[Weight]]]: ...
 
     def _elementwise_flops(self) -> int: ...
 
@@ -81,7 +80,7 @@ def dtype_bytes(dtype: Any) -> int:
     """Bytes per scalar of ``dtype``; an unknown dtype is a ValueError naming it."""
     if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
         known = ", ".join(repr(k) for k in DTYPE_BYTES)
-        raise ValueError(f"dtype must be one of {known}, got {dtype!r}")
+        raise ValueError(f"dtype must be one of {known}, got {v.shown(dtype)}")
     return DTYPE_BYTES[dtype]
 
 
@@ -93,13 +92,13 @@ def optimizer_state(optimizer: Any) -> int:
     """
     if not isinstance(optimizer, str) or optimizer not in OPTIMIZER_STATE:
         known = ", ".join(repr(k) for k in OPTIMIZER_STATE)
-        raise ValueError(f"optimizer must be one of {known}, got {optimizer!r}")
+        raise ValueError(f"optimizer must be one of {known}, got {v.shown(optimizer)}")
     return OPTIMIZER_STATE[optimizer]
 
 
 def memory_bytes(params: Any, dtype: Any = "float32") -> int:
     """Bytes taken by ``params`` scalars of ``dtype``."""
-    count = v.non_negative_int("params", params)
+    count = v.non_negative_int("params", params, at_most=None)
     return count * dtype_bytes(dtype)
 
 
@@ -138,9 +137,10 @@ def _weight_flops(w: Weight) -> tuple[str, int]:
 def step_flops(layer: _Counted) -> dict[str, int]:
     """FLOPs of one layer for one step of one sample: ``{"matmul", "bias", "elementwise"}``."""
     out = {"matmul": 0, "bias": 0, "elementwise": 0}
-    for w in layer.weights:
-        part, count = _weight_flops(w)
-        out[part] += count
+    for copies, ws in layer._weight_groups():
+        for w in ws:
+            part, count = _weight_flops(w)
+            out[part] += copies * count
     out["elementwise"] += layer._elementwise_flops()
     return out
 
@@ -150,6 +150,13 @@ def _positions(layer: Any, spatial_shape: Any) -> int:
     inner = getattr(layer, "layer", layer)  # the layer inside a Bidirectional wrapper
     positions = getattr(inner, "positions", None)
     return 1 if positions is None else int(positions(spatial_shape))
+
+
+def _refuse_unread_spatial_shape(layers: list[Any], spatial_shape: Any, what: str) -> None:
+    """``spatial_shape`` given where no layer reads it would be silently ignored: refuse it."""
+    if spatial_shape is not None and not any(hasattr(getattr(x, "layer", x), "positions") for x in layers):
+        raise ValueError(f"spatial_shape is only read by ConvLSTM layers, and {what} has none; "
+                         f"got spatial_shape={v.shown(spatial_shape)}")
 
 
 def flops_breakdown(layer: Any, timesteps: Any = 1, batch_size: Any = 1, *,
@@ -170,6 +177,7 @@ def flops_breakdown(layer: Any, timesteps: Any = 1, batch_size: Any = 1, *,
     t = v.positive_int("timesteps", timesteps)
     b = v.positive_int("batch_size", batch_size)
     if isinstance(layer, Sequential):
+        _refuse_unread_spatial_shape(layer.layers, spatial_shape, "the Sequential")
         total = {"matmul": 0, "bias": 0, "elementwise": 0}
         sequence: bool | None = None  # the model's input has a time axis of `timesteps` steps
         for inner in layer.layers:
@@ -180,7 +188,8 @@ def flops_breakdown(layer: Any, timesteps: Any = 1, batch_size: Any = 1, *,
             sequence = inner.output_is_sequence(sequence)
         return total
     if not isinstance(layer, Layer):
-        raise TypeError(f"layer must be a layer or a Sequential, got {layer!r}")
+        raise TypeError(f"layer must be a layer or a Sequential, got {v.shown(layer)}")
+    _refuse_unread_spatial_shape([layer], spatial_shape, repr(layer))
     positions = _positions(layer, spatial_shape)
     return {part: count * t * b * positions for part, count in step_flops(layer).items()}
 
@@ -208,6 +217,10 @@ def max_units(budget_bytes: Any, make: Callable[[int], Any], *, dtype: Any = "fl
         The memory available, in bytes (a "16 GB" card holds 16 × 1024³).
     make:
         Builds the layer or Sequential for a given n, e.g. ``lambda n: LSTM(n, input_dim=4096)``.
+        Its count must grow with n: the search doubles n until the layer no longer fits
+        (each doubling must cost more), then bisects, so it calls ``make`` about 2·log₂(n)
+        times.  n stops at :data:`~lstm_params._validate.MAX_SIZE` (2**63 - 1, the largest
+        size a framework holds): a budget that fits even that is refused.
     dtype:
         One of :data:`DTYPE_BYTES`.
     optimizer:
@@ -223,29 +236,43 @@ def max_units(budget_bytes: Any, make: Callable[[int], Any], *, dtype: Any = "fl
     >>> fits = [LSTM(k, input_dim=4096).training_memory_bytes() <= 16 * 1024**3 for k in (n, n + 1)]
     >>> fits
     [True, False]
+    >>> max_units(10**9, lambda n: LSTM(5, input_dim=5))
+    Traceback (most recent call last):
+    ...
+    ValueError: make(n) must build a layer whose count grows with n, but make(1) and make(2) take 3,520 and 3,520 bytes
 
     Activations are not included (see the module docstring), so leave room for them.
     """
-    budget = v.positive_int("budget_bytes", budget_bytes)
+    budget = v.positive_int("budget_bytes", budget_bytes, at_most=None)
     if not callable(make):
-        raise TypeError(f"make must be a function n -> layer, got {make!r}")
+        raise TypeError(f"make must be a function n -> layer, got {v.shown(make)}")
     dtype_bytes(dtype)
     if optimizer is not None:
         optimizer_state(optimizer)
 
     def cost(n: int) -> int:
         layer = make(n)
-        if not hasattr(layer, "memory_bytes"):
-            raise TypeError(f"make(n) must return a layer or a Sequential, got {layer!r}")
+        if not hasattr(layer, "memory_bytes") or not hasattr(layer, "training_memory_bytes"):
+            raise TypeError(f"make(n) must return a layer or a Sequential, got {v.shown(layer)}")
         if optimizer is None:
             return int(layer.memory_bytes(dtype))
         return int(layer.training_memory_bytes(dtype, optimizer))
 
-    if cost(1) > budget:
+    low, low_cost = 1, cost(1)
+    if low_cost > budget:
         return 0
-    low, high = 1, 2
-    while cost(high) <= budget:  # the count grows at least linearly in n, so this ends
-        low, high = high, high * 2
+    while True:  # double n while it fits; each doubling must cost more, and n stops at MAX_SIZE
+        high = min(2 * low, v.MAX_SIZE)
+        high_cost = cost(high)
+        if high_cost <= low_cost:
+            raise ValueError(f"make(n) must build a layer whose count grows with n, but make({low}) and "
+                             f"make({high}) take {low_cost:,} and {high_cost:,} bytes")
+        if high_cost > budget:
+            break
+        if high == v.MAX_SIZE:
+            raise ValueError(f"budget_bytes={v.shown(budget)} fits make(n) for every n up to {v.MAX_SIZE}, the "
+                             f"largest size (make(n) takes {high_cost:,} bytes there)")
+        low, low_cost = high, high_cost
     while high - low > 1:  # cost(low) fits, cost(high) does not
         mid = (low + high) // 2
         low, high = (mid, high) if cost(mid) <= budget else (low, mid)

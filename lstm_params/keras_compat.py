@@ -19,75 +19,93 @@ __all__ = ["compare_with_keras", "from_keras_layer", "Comparison", "ComparisonRo
 
 #: Keras layers that own no weights at all; their count is 0 by construction.
 WEIGHTLESS = frozenset({
-    "InputLayer", "Dropout", "SpatialDropout1D", "Flatten", "Activation", "Reshape",
-    "RepeatVector", "Masking", "Permute", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
-    "AveragePooling1D", "MaxPooling1D", "ReLU", "Softmax", "LeakyReLU", "Identity",
-    "Concatenate", "Add", "Multiply", "Average", "Lambda", "GaussianNoise", "GaussianDropout",
+    "InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout",
+    "Flatten", "Activation", "Reshape", "RepeatVector", "Masking", "Permute", "Cropping1D", "ZeroPadding1D",
+    "UpSampling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "AveragePooling1D", "MaxPooling1D",
+    "ReLU", "Softmax", "LeakyReLU", "ELU", "Identity", "ActivityRegularization",
+    "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
+    "Lambda", "GaussianNoise", "GaussianDropout",
 })
+#: Keras's recurrent layers and this package's twins.
+RECURRENT: dict[str, type[Recurrent]] = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}
+CONV_LSTM = ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
 
-def _input_dim(layer: Any) -> int | None:
-    """The last axis of the layer's input, read from the model graph or the build shape."""
-    shape = None
+def _shape(layer: Any) -> tuple[Any, ...] | None:
+    """The shape of the layer's one input, from the model graph or the build shape; None when it has several."""
     try:
-        shape = tuple(layer.input.shape)
-    except (AttributeError, ValueError, RuntimeError):
+        shape = layer.input.shape
+    except (AttributeError, ValueError, RuntimeError):  # not in a graph, or several inputs (a list)
         shapes = getattr(layer, "_build_shapes_dict", None) or {}
-        if shapes:
-            shape = tuple(next(iter(shapes.values())))
-    if not shape or shape[-1] is None:
+        shape = next(iter(shapes.values())) if len(shapes) == 1 else None
+    if not isinstance(shape, (tuple, list)) or not all(d is None or isinstance(d, int) for d in shape):
+        return None  # several inputs (a list of shapes) or something unreadable
+    return tuple(shape)
+
+
+def _input_dim(layer: Any, axis: int = -1) -> int | None:
+    """The size of one axis of the layer's input (the last: features per step); None when unknown."""
+    shape = _shape(layer)
+    if not shape or not -len(shape) <= axis < len(shape):
         return None
-    return int(shape[-1])
+    size = shape[axis]
+    return size if isinstance(size, int) and size > 0 else None
 
 
-def _channels_first(layer: Any) -> int | None:
-    try:
-        channels = tuple(layer.input.shape)[2]
-    except (AttributeError, ValueError, RuntimeError, IndexError):
-        return None
-    return None if channels is None else int(channels)
-
-
-def _recurrent(kind: str, config: dict[str, Any], m: int | None) -> Recurrent | None:
-    units = int(config["units"])
+def _recurrent(layer: Any, m: int | None) -> Recurrent | None:
+    """The twin of a Keras LSTM, GRU, SimpleRNN or ConvLSTM (None for any other kind)."""
+    kind = type(layer).__name__
+    if kind not in RECURRENT and kind not in CONV_LSTM:
+        return None  # read nothing else: a custom layer's get_config may not even work
+    config = layer.get_config()
     bias = bool(config.get("use_bias", True))
     seq = bool(config.get("return_sequences", False))
-    if kind == "LSTM":
-        return LSTM(units, m, use_bias=bias, return_sequences=seq)
-    if kind == "GRU":
-        return GRU(units, m, use_bias=bias, return_sequences=seq,
-                   reset_after=bool(config.get("reset_after", True)))
-    if kind == "SimpleRNN":
-        return SimpleRNN(units, m, use_bias=bias, return_sequences=seq)
-    return None
+    if kind in CONV_LSTM:
+        from . import variants
+
+        conv: type[variants.ConvLSTM] = getattr(variants, kind)
+        return conv(int(config["filters"]), tuple(config["kernel_size"]), m, use_bias=bias, return_sequences=seq)
+    extra: dict[str, Any] = {"reset_after": bool(config.get("reset_after", True))} if kind == "GRU" else {}
+    return RECURRENT[kind](int(config["units"]), m, use_bias=bias, return_sequences=seq, **extra)
+
+
+def _bidirectional(layer: Any, m: int | None) -> Bidirectional | None:
+    forward, backward = _recurrent(layer.forward_layer, m), _recurrent(layer.backward_layer, m)
+    if forward is None or backward is None:
+        return None
+    # Keras's default backward layer is the forward one rebuilt from its config: then the twins are equal.
+    return Bidirectional(forward, merge_mode=layer.get_config().get("merge_mode"), backward_layer=backward)
+
+
+def _kind(layer: Any) -> str:
+    """The layer's class name, with what a Bidirectional wraps: ``Bidirectional(RNN)``."""
+    kind = type(layer).__name__
+    if kind != "Bidirectional":
+        return kind
+    inner = [type(getattr(layer, side, None)).__name__ for side in ("forward_layer", "backward_layer")]
+    return f"Bidirectional({inner[0]})" if inner[0] == inner[1] else f"Bidirectional({inner[0]}, {inner[1]})"
 
 
 def from_keras_layer(layer: Any) -> Layer | None:
     """This package's twin of a Keras layer, or None when its kind is not modelled.
 
     The twin is built from the layer's config (units, use_bias, reset_after, merge
-    mode...) and its input size in the model, never from its weights.
+    mode, a Bidirectional's own backward layer...) and its input size in the model,
+    never from its weights.
     """
     kind = type(layer).__name__
-    config = layer.get_config()
-    m = _input_dim(layer)
     twin: Layer | None
-    if kind in ("LSTM", "GRU", "SimpleRNN"):
-        twin = _recurrent(kind, config, m)
+    channels_first = kind in CONV_LSTM or (kind == "Bidirectional" and type(layer.forward_layer).__name__ in CONV_LSTM)
+    axis = 2 if channels_first and layer.get_config().get("data_format") == "channels_first" else -1
+    if kind in RECURRENT or kind in CONV_LSTM:  # ConvLSTM channels_first: (batch, time, C, ...)
+        twin = _recurrent(layer, _input_dim(layer, axis))
     elif kind == "Bidirectional":
-        inner = _recurrent(type(layer.forward_layer).__name__, layer.forward_layer.get_config(), m)
-        twin = None if inner is None else Bidirectional(inner, merge_mode=config.get("merge_mode"))
+        twin = _bidirectional(layer, _input_dim(layer, axis))
     elif kind == "Dense":
-        twin = Dense(int(config["units"]), input_dim=m, use_bias=bool(config.get("use_bias", True)))
-    elif kind in ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"):
-        from . import variants
-
-        if config.get("data_format") == "channels_first":  # (batch, time, C, ...): C is not the last axis
-            m = _channels_first(layer)
-        twin = getattr(variants, kind)(int(config["filters"]), tuple(config["kernel_size"]), m,
-                                       use_bias=bool(config.get("use_bias", True)),
-                                       return_sequences=bool(config.get("return_sequences", False)))
+        config = layer.get_config()
+        twin = Dense(int(config["units"]), input_dim=_input_dim(layer), use_bias=bool(config.get("use_bias", True)))
     elif kind == "Embedding":
+        config = layer.get_config()
         twin = Embedding(int(config["input_dim"]), int(config["output_dim"]))
     else:
         twin = None
@@ -188,10 +206,13 @@ def _row(layer: Any) -> ComparisonRow:
     keras_params = int(layer.count_params()) if layer.built else 0
     if kind in WEIGHTLESS:
         return ComparisonRow(layer.name, kind, keras_params, 0, "", "no weights")
-    twin = from_keras_layer(layer)
+    try:
+        twin = from_keras_layer(layer)
+    except ValueError as exc:  # Keras builds it, but it cannot run: e.g. the sum of two outputs of different sizes
+        return ComparisonRow(layer.name, kind, keras_params, None, "", f"{_kind(layer)} cannot be modelled: {exc}")
     if twin is None:
         return ComparisonRow(layer.name, kind, keras_params, None, "",
-                             f"{kind} is not modelled by lstm_params")
+                             f"{_kind(layer)} is not modelled by lstm_params")
     if twin.input_dim is None:
         return ComparisonRow(layer.name, kind, keras_params, None, "",
                              "input size unknown: build the model with keras.Input")

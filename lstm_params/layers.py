@@ -17,11 +17,12 @@ n = ``units``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from . import _validate as v
-from .formula import Formula
+from .formula import PRIME, Formula
 from .weights import Weight
 
 __all__ = ["Layer", "Recurrent", "LSTM", "GRU", "SimpleRNN", "Dense", "Embedding",
@@ -34,16 +35,31 @@ def _slice(k: int, n: int) -> str:
     return f"{k * n}:{(k + 1) * n}"
 
 
+#: A table of :meth:`Layer.summary` leaves out pieces beyond these (description, params, storage).
+Omitted = tuple[str, int, str]
+
+
 class Layer:
-    """Base class: a layer that knows its weights.  Subclasses define :meth:`_weights`."""
+    """Base class: a layer that knows its weights.  Subclasses define :meth:`_weights`.
+
+    It is not a layer itself: ``Layer(...)`` is refused, build an :class:`LSTM`, a :class:`Dense`...
+    """
 
     kind: ClassVar[str] = "Layer"
     keras_name: ClassVar[str] = "layer"  # Keras's default name stem
+    # Set in a base class's own body: what to build instead (the base class itself is refused).
+    _instead: ClassVar[str] = "an LSTM, GRU, SimpleRNN, Dense, Embedding, Bidirectional..."
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        instead = cls.__dict__.get("_instead")
+        if instead is not None:  # before any argument is read
+            raise TypeError(f"{cls.__name__} is a base class, not a layer: build {instead} instead")
+        return super().__new__(cls)
 
     def __init__(self, input_dim: Any = None, name: str | None = None) -> None:
         self.input_dim: int | None = v.optional_positive_int("input_dim", input_dim)
         if name is not None and (not isinstance(name, str) or not name):
-            raise TypeError(f"name must be a non-empty string, got {name!r}")
+            raise TypeError(f"name must be a non-empty string, got {v.shown(name)}")
         self.name = name
 
     # -- what subclasses provide ------------------------------------------------------
@@ -80,10 +96,29 @@ class Layer:
         """Every piece of the layer's parameters, in framework storage order."""
         return self._weights(self._need_input_dim())
 
+    def _weight_groups(self) -> list[tuple[int, list[Weight]]]:
+        """The weights as (copies, pieces) pairs: a stack of equal layers is one group with many copies.
+
+        Counts, formulas and FLOPs add up these groups, so they never need a list of every copy.
+        """
+        return [(1, self.weights)]
+
+    def _weight_total(self, keep: Callable[[Weight], bool] | None = None) -> int:
+        """Scalars in the pieces ``keep`` accepts (all by default), over every copy."""
+        return sum(copies * sum(w.size for w in ws if keep is None or keep(w)) for copies, ws in self._weight_groups())
+
+    def _formula_terms(self, w: Weight) -> list[tuple[str, ...]]:
+        """One weight's symbolic shape as Formula terms."""
+        return [w.symbols]
+
+    def _shown_weights(self) -> tuple[list[Weight], Omitted | None]:
+        """The pieces a table lists, and what it leaves out (None: nothing)."""
+        return self.weights, None
+
     @property
     def params(self) -> int:
         """Total number of parameters, as ``model.summary()`` reports it."""
-        return sum(w.size for w in self.weights)
+        return self._weight_total()
 
     @property
     def gate_params(self) -> dict[str, int]:
@@ -93,16 +128,22 @@ class Layer:
         {'input': 1116, 'forget': 1116, 'cell': 1116, 'output': 1116}
         """
         out: dict[str, int] = {}
-        for w in self.weights:
-            if w.gate:
-                out[w.gate] = out.get(w.gate, 0) + w.size
+        for copies, ws in self._weight_groups():
+            for w in ws:
+                if w.gate:
+                    out[w.gate] = out.get(w.gate, 0) + copies * w.size
         return out
 
     @property
     def formula(self) -> Formula:
         """The symbolic count, derived from :attr:`weights`."""
         m = self._need_input_dim()
-        return Formula((w.symbols for w in self._weights(m)), self._symbols(m))
+        counts: dict[tuple[str, ...], int] = {}
+        for copies, ws in self._weight_groups():
+            for w in ws:
+                for term in self._formula_terms(w):
+                    counts[term] = counts.get(term, 0) + copies
+        return Formula.from_counts(counts, self._symbols(m))
 
     @property
     def variables(self) -> dict[str, tuple[int, ...]]:
@@ -182,8 +223,12 @@ class Layer:
 
 
 class Recurrent(Layer):
-    """A recurrent layer: G gates, each with W (n×m), U (n×n) and a bias (n)."""
+    """A recurrent layer: G gates, each with W (n×m), U (n×n) and a bias (n).
 
+    A base class: build an :class:`LSTM`, a :class:`GRU`, a :class:`SimpleRNN` or a variant.
+    """
+
+    _instead = "an LSTM, GRU, SimpleRNN, PeepholeLSTM, CIFGLSTM or ConvLSTM2D"
     gates: ClassVar[tuple[tuple[str, str], ...]] = ()  # (symbol, name) in Keras storage order
     #: Elementwise FLOPs per unit and step besides the biases (listed in lstm_params.hardware).
     elementwise_per_unit: ClassVar[int] = 0
@@ -385,7 +430,8 @@ class Embedding(Layer):
         return True
 
     def with_input_dim(self, input_dim: int) -> Layer:
-        return self
+        raise TypeError(f"an Embedding reads token ids, not {v.shown(input_dim)} features: its input_dim is the "
+                        f"vocabulary size ({self.input_dim}), fixed when it is made")
 
     def _symbols(self, m: int) -> dict[str, int]:
         return {"V": m, "d": self.output_dim_}
@@ -402,53 +448,121 @@ class Bidirectional(Layer):
     output size (``"concat"`` gives 2n features, the others n), which matters for the
     next layer's count.
 
+    ``backward_layer`` (as in Keras) makes the backward direction a different layer:
+    another kind, size or bias.  Both read the same input and must agree on
+    ``return_sequences``; unless the outputs are concatenated they must have the same
+    size.  The count is then the sum of the two, and the formula writes the backward
+    layer's own sizes with a prime (n′).
+
     >>> Bidirectional(LSTM(64), merge_mode="concat").with_input_dim(10).params  # 2 · 4·64·(10 + 64 + 1)
     38400
     >>> Bidirectional(LSTM(64, input_dim=10), merge_mode="sum").output_dim
     64
+    >>> layer = Bidirectional(LSTM(3, input_dim=7), backward_layer=GRU(4))
+    >>> layer.params, layer.output_dim  # 4·3·(7 + 3 + 1) + 3·4·(7 + 4 + 2)
+    (288, 7)
+    >>> layer.formula.expanded
+    '4nm + 4n² + 4n + 3n′m + 3n′² + 6n′'
     """
 
     kind = "Bidirectional"
     keras_name = "bidirectional"
 
-    def __init__(self, layer: Any, merge_mode: Any = "concat", *, name: str | None = None) -> None:
+    def __init__(self, layer: Any, merge_mode: Any = "concat", *, backward_layer: Any = None,
+                 name: str | None = None) -> None:
         if not isinstance(layer, Recurrent):
-            raise TypeError(f"layer must be a recurrent layer (LSTM, GRU, SimpleRNN, ...), got {layer!r}")
+            raise TypeError(f"layer must be a recurrent layer (LSTM, GRU, SimpleRNN, ...), got {v.shown(layer)}")
         self.merge_mode: str | None = v.choice("merge_mode", merge_mode, MERGE_MODES)
-        self.layer = layer
-        super().__init__(layer.input_dim, name)
+        backward = _backward(layer, backward_layer, self.merge_mode)
+        m = layer.input_dim if backward is None or layer.input_dim is not None else backward.input_dim
+        self.layer: Recurrent = _reading(layer, m)
+        #: The backward direction when it differs from the forward layer (None: a copy of ``layer``).
+        self.backward_layer: Recurrent | None = None if backward is None else _reading(backward, m)
+        if self.backward_layer is not None and type(self.backward_layer) is type(self.layer) \
+                and self.backward_layer.get_config() == self.layer.get_config():
+            self.backward_layer = None  # the same layer again: Keras's default backward copy
+        super().__init__(m, name)
+
+    @property
+    def backward(self) -> Recurrent:
+        """The layer that reads the sequence backwards: ``backward_layer``, or a copy of ``layer``."""
+        return self.layer if self.backward_layer is None else self.backward_layer
 
     @property
     def units(self) -> int:
+        """The forward layer's units (the backward layer's may differ when the outputs are concatenated)."""
         return self.layer.units
 
     @property
     def output_dim(self) -> int:
-        return 2 * self.layer.units if self.merge_mode == "concat" else self.layer.units
+        return self.layer.units + self.backward.units if self.merge_mode == "concat" else self.layer.units
 
     def get_config(self) -> dict[str, Any]:
-        return {"layer": self.layer, "merge_mode": self.merge_mode}
+        return {"layer": self.layer, "merge_mode": self.merge_mode, "backward_layer": self.backward_layer}
 
     def output_is_sequence(self, input_is_sequence: bool | None) -> bool | None:
         return self.layer.return_sequences
 
     def with_input_dim(self, input_dim: int) -> Layer:
-        inner = self.layer.with_input_dim(input_dim)
-        return Bidirectional(inner, self.merge_mode, name=self.name)
+        back = None if self.backward_layer is None else self.backward_layer.with_input_dim(input_dim)
+        return Bidirectional(self.layer.with_input_dim(input_dim), self.merge_mode, backward_layer=back,
+                             name=self.name)
+
+    def _primes(self, m: int) -> dict[str, str]:
+        """The backward layer's symbols whose value differs from the forward layer's, primed: n -> n′."""
+        forward, backward = self.layer._symbols(m), self.backward._symbols(m)
+        return {s: s + PRIME for s, size in backward.items() if s in forward and forward[s] != size}
 
     def _symbols(self, m: int) -> dict[str, int]:
-        return self.layer._symbols(m)
+        primes = self._primes(m)
+        backward = {primes.get(s, s): size for s, size in self.backward._symbols(m).items()}
+        return {**backward, **self.layer._symbols(m)}
 
     def _elementwise_flops(self) -> int:
-        return 2 * self.layer._elementwise_flops()
+        return self.layer._elementwise_flops() + self.backward._elementwise_flops()
 
     def _weights(self, m: int) -> list[Weight]:
-        inner = self.layer._weights(m)
-        return ([w.with_direction("forward") for w in inner]
-                + [w.with_direction("backward") for w in inner])
+        primes = self._primes(m)
+        backward = [replace(w, symbols=tuple(primes.get(s, s) for s in w.symbols)) if primes else w
+                    for w in self.backward._weights(m)]
+        return ([w.with_direction("forward") for w in self.layer._weights(m)]
+                + [w.with_direction("backward") for w in backward])
 
     def __repr__(self) -> str:
-        return f"Bidirectional({self.layer!r}, merge_mode={self.merge_mode!r})"
+        back = "" if self.backward_layer is None else f", backward_layer={self.backward_layer!r}"
+        return f"Bidirectional({self.layer!r}, merge_mode={self.merge_mode!r}{back})"
+
+
+def _reading(layer: Recurrent, input_dim: int | None) -> Recurrent:
+    """``layer`` with its input size set (unchanged when it is already known or still unknown)."""
+    if input_dim is None or layer.input_dim is not None:
+        return layer
+    out = layer.with_input_dim(input_dim)
+    assert isinstance(out, Recurrent)
+    return out
+
+
+def _backward(forward: Recurrent, backward: Any, merge_mode: str | None) -> Recurrent | None:
+    """Check a Bidirectional's ``backward_layer`` against its forward layer, as Keras does (and a bit more)."""
+    if backward is None:
+        return None
+    if not isinstance(backward, Recurrent):
+        raise TypeError(f"backward_layer must be a recurrent layer (LSTM, GRU, SimpleRNN, ...) or None, "
+                        f"got {v.shown(backward)}")
+    if getattr(backward, "rank", 0) != getattr(forward, "rank", 0):
+        raise ValueError(f"backward_layer must read the same input as the forward {forward.kind}, "
+                         f"got {v.shown(backward)}")
+    if backward.return_sequences != forward.return_sequences:
+        raise ValueError(f"backward_layer must have the forward layer's return_sequences={forward.return_sequences} "
+                         f"(Keras requires it), got return_sequences={backward.return_sequences}")
+    if None not in (forward.input_dim, backward.input_dim) and forward.input_dim != backward.input_dim:
+        raise ValueError(f"backward_layer reads the forward layer's input ({forward.input_dim} features), "
+                         f"got input_dim={backward.input_dim}")
+    if merge_mode != "concat" and backward.units != forward.units:
+        raise ValueError(f"backward_layer must have the forward layer's {forward.units} units when "
+                         f"merge_mode={merge_mode!r} (only concat joins outputs of different sizes), "
+                         f"got {backward.units}")
+    return backward
 
 
 class Sequential:
@@ -476,13 +590,13 @@ class Sequential:
 
     def __init__(self, layers: Iterable[Layer], input_dim: Any = None) -> None:
         if isinstance(layers, Layer) or not isinstance(layers, Iterable):
-            raise TypeError(f"layers must be a list of layers, got {layers!r}")
+            raise TypeError(f"layers must be a list of layers, got {v.shown(layers)}")
         given = list(layers)
         if not given:
             raise ValueError("layers must hold at least one layer, got []")
         for i, layer in enumerate(given):
             if not isinstance(layer, Layer):
-                raise TypeError(f"layers[{i}] must be a layer (LSTM, Dense, ...), got {layer!r}")
+                raise TypeError(f"layers[{i}] must be a layer (LSTM, Dense, ...), got {v.shown(layer)}")
         self.input_dim: int | None = v.optional_positive_int("input_dim", input_dim)
         self.layers: list[Layer] = self._connect(given)
 
@@ -591,7 +705,4 @@ class Sequential:
 
 
 def _renamed(layer: Layer, name: str) -> Layer:
-    if isinstance(layer, Bidirectional):
-        return Bidirectional(layer.layer, layer.merge_mode, name=name)
-    config = layer.get_config()
-    return type(layer)(**config, name=name)
+    return type(layer)(**layer.get_config(), name=name)

@@ -22,22 +22,33 @@ candidate) and r, z, n for the GRU (Keras: z, r, h).
 '4(nm + n² + 2n)'
 >>> [(w.variable, w.variable_shape) for w in LSTM(10, 20).weights if w.index.startswith("[0:")]
 [('weight_ih_l0', (80, 10)), ('weight_hh_l0', (80, 20)), ('bias_ih_l0', (80,)), ('bias_hh_l0', (80,))]
+
+Any ``num_layers`` is counted at once: every layer after the first reads the same
+number of features, so the count, the formula, the per-gate sums, the memory and the
+FLOPs multiply one such layer by ``num_layers - 1`` instead of listing them.  Only
+:attr:`~TorchRecurrent.weights` (and ``variables``) list every tensor, up to
+:data:`MAX_LISTED_LAYERS` layers; tables show two layers and one line for the rest.
+
+>>> LSTM(8, 8, num_layers=10**9).params
+576000000000
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from . import _validate as v
-from .formula import Formula
 from .layers import Layer
 from .weights import Weight
 
-__all__ = ["TorchRecurrent", "LSTM", "GRU", "RNN", "NONLINEARITIES"]
+__all__ = ["TorchRecurrent", "LSTM", "GRU", "RNN", "NONLINEARITIES", "MAX_LISTED_LAYERS"]
 
 NONLINEARITIES: tuple[str, ...] = ("tanh", "relu")
+#: :attr:`TorchRecurrent.weights` lists every tensor of at most this many layers (counts need no list).
+MAX_LISTED_LAYERS = 1000
+#: Tables list every layer of a module up to this many; beyond, layers 0 and 1 and one line for the rest.
+TABLE_LAYERS = 4
 
 _DIM = re.compile(r"(\d*)([A-Za-z]\w*)?")
 
@@ -67,6 +78,7 @@ class TorchRecurrent(Layer):
     number of directions.
     """
 
+    _instead = "a pytorch.LSTM, pytorch.GRU or pytorch.RNN"
     framework: ClassVar[str] = "PyTorch"
     # (letter, gate name) in PyTorch's row order inside weight_ih / weight_hh.
     gates: ClassVar[tuple[tuple[str, str], ...]] = ()
@@ -149,37 +161,54 @@ class TorchRecurrent(Layer):
         m_k, sym_m, sym_h = self.layer_input_size(k), self._input_symbol(k), self._state_symbol()
         names = self._names()
         tag = f"_l{k}{suffix}"
+        direction = ("backward" if suffix else "forward") if self.bidirectional else ""
+        place: dict[str, Any] = {"layer": k, "direction": direction}
         out: list[Weight] = []
         for kind, role, cols, sym in (("ih", "input kernel", m_k, sym_m), ("hh", "recurrent kernel", h, sym_h)):
             variable = f"weight_{kind}{tag}"
             for j, (letter, gate) in enumerate(self.gates):
                 index = "[:]" if g == 1 else f"[{_rows(j, n)}, :]"
                 out.append(Weight(names[kind] % letter, gate, role, (n, cols), ("n", sym), variable,
-                                  (g * n, cols), index))
+                                  (g * n, cols), index, **place))
         if self.bias:
             for kind, role in (("b_ih", "input bias"), ("b_hh", "recurrent bias")):
                 variable = f"bias_{kind[2:]}{tag}"
                 for j, (letter, gate) in enumerate(self.gates):
                     index = "[:]" if g == 1 else f"[{_rows(j, n)}]"
-                    out.append(Weight(names[kind] % letter, gate, role, (n,), ("n",), variable, (g * n,), index))
+                    out.append(Weight(names[kind] % letter, gate, role, (n,), ("n",), variable, (g * n,), index,
+                                      **place))
         if self.proj_size:
             p = self.proj_size
-            out.append(Weight("W_hr", "", "projection", (p, n), ("p", "n"), f"weight_hr{tag}", (p, n)))
+            out.append(Weight("W_hr", "", "projection", (p, n), ("p", "n"), f"weight_hr{tag}", (p, n), **place))
         return out
+
+    def _stack(self, layers: range) -> list[Weight]:
+        """The pieces of ``layers`` (both directions), in named_parameters() order."""
+        return [w for k in layers for suffix in ("", "_reverse")[: self.directions]
+                for w in self._layer_weights(k, suffix)]
 
     def _weights(self, m: int) -> list[Weight]:
-        out: list[Weight] = []
-        for k in range(self.num_layers):
-            for suffix in ("", "_reverse")[: self.directions]:
-                direction = ("backward" if suffix else "forward") if self.bidirectional else ""
-                out += [replace(w, layer=k, direction=direction) for w in self._layer_weights(k, suffix)]
-        return out
+        if self.num_layers > MAX_LISTED_LAYERS:
+            raise ValueError(f"num_layers must be at most {MAX_LISTED_LAYERS:,} to list the weights one by one, "
+                             f"got {self.num_layers:,} (params, formula, gate_params, memory and FLOPs need no list)")
+        return self._stack(range(self.num_layers))
 
-    @property
-    def formula(self) -> Formula:
-        """The symbolic count, derived from :attr:`weights` (a (n, 2n) tensor counts 2n²)."""
-        terms = [t for w in self.weights for t in _terms(w.symbols)]
-        return Formula(terms, self._symbols(self.input_size))
+    def _weight_groups(self) -> list[tuple[int, list[Weight]]]:
+        """Layer 0 once, then layer 1 for every later layer: they all read the same number of features."""
+        first = (1, self._stack(range(1)))
+        return [first] if self.num_layers == 1 else [first, (self.num_layers - 1, self._stack(range(1, 2)))]
+
+    def _formula_terms(self, w: Weight) -> list[tuple[str, ...]]:
+        return _terms(w.symbols)  # a (n, 2n) tensor counts 2n²
+
+    def _shown_weights(self) -> tuple[list[Weight], tuple[str, int, str] | None]:
+        layers = self.num_layers
+        if layers <= TABLE_LAYERS:
+            return self.weights, None
+        later = self._stack(range(1, 2))
+        rest = (f"layers 2 to {layers - 1:,}, each like layer 1", (layers - 2) * sum(w.size for w in later),
+                f"*_l2 to *_l{layers - 1}")
+        return self._stack(range(2)), rest
 
     @property
     def variables(self) -> dict[str, tuple[int, ...]]:

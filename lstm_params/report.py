@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from ._validate import digits
+
 if TYPE_CHECKING:
     from .layers import Layer, Sequential
     from .weights import Weight
@@ -17,31 +19,49 @@ def readable_bytes(n: int) -> str:
 
     >>> readable_bytes(17829888)
     '17.00 MB'
+    >>> readable_bytes(3 * 1024**4 * 10**400)  # beyond what a float holds: exact integer arithmetic
+    '3000...000.00 TB (a 401-digit number)'
     """
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.2f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
+    if n < 2**53:  # exact as a float
+        size = float(n)
+        for unit in ("B", "KB", "MB", "GB", "TB"):
+            if size < 1024 or unit == "TB":
+                return f"{size:.2f} {unit}"
+            size /= 1024
+    whole, cents = divmod((n * 100 + 1024**4 // 2) // 1024**4, 100)  # TB, rounded to two decimals
+    length = digits(whole)
+    if length <= 30:
+        return f"{whole}.{cents:02d} TB"
+    return f"{whole // 10 ** (length - 4)}...{whole % 1000:03d}.{cents:02d} TB (a {length}-digit number)"
 
 
 def _shape(shape: tuple[int, ...]) -> str:
     return " × ".join(f"{d:,}" for d in shape)
 
 
+def _pieces(layer: Layer) -> tuple[list[Weight], list[str] | None, bool]:
+    """The weights a table lists, the row standing for those it leaves out, and whether it has directions."""
+    weights, omitted = layer._shown_weights()
+    bidir = any(w.direction for w in weights)
+    rest = None
+    if omitted is not None:
+        what, count, storage = omitted
+        rest = ([""] if bidir else []) + ["…", "", what, "", f"{count:,}", storage]
+    return weights, rest, bidir
+
+
 def _rows(layer: Layer) -> list[list[str]]:
-    bidir = any(w.direction for w in layer.weights)
+    weights, rest, bidir = _pieces(layer)
     rows = []
-    for w in layer.weights:
+    for w in weights:
         row = [w.direction] if bidir else []
         row += [w.gate or "-", w.name, w.role, _shape(w.shape), f"{w.size:,}", w.storage]
         rows.append(row)
-    return rows
+    return rows if rest is None else [*rows, rest]
 
 
 def _header(layer: Layer) -> list[str]:
-    bidir = any(w.direction for w in layer.weights)
+    bidir = _pieces(layer)[2]
     framework = getattr(layer, "framework", "Keras")  # PyTorch modules say "PyTorch"
     return (["direction"] if bidir else []) + ["gate", "weight", "role", "shape", "params", f"{framework} storage"]
 
@@ -115,14 +135,17 @@ def layer_html(layer: Layer) -> str:
              "<table class='lp-t'><thead><tr>"]
     parts += [f"<th>{html.escape(h)}</th>" for h in header]
     parts.append("</tr></thead><tbody>")
-    bidir = header[0] == "direction"
-    for w in layer.weights:
+    weights, rest, bidir = _pieces(layer)
+    for w in weights:
         cells = [html.escape(w.direction)] if bidir else []
         cells += [html.escape(w.gate or "-"), _weight_html(w.name), html.escape(w.role),
                   html.escape(_shape(w.shape))]
         row = "".join(f"<td>{c}</td>" for c in cells)
         row += f"<td class='r'>{w.size:,}</td><td><code>{html.escape(w.storage)}</code></td>"
         parts.append(f"<tr>{row}</tr>")
+    if rest is not None:
+        row = "".join(f"<td>{html.escape(c)}</td>" for c in rest[:-2])
+        parts.append(f"<tr>{row}<td class='r'>{rest[-2]}</td><td><code>{html.escape(rest[-1])}</code></td></tr>")
     formula = layer.formula
     parts.append("</tbody></table>")
     parts.append(f"<b>Total params: {layer.params:,}</b> ({readable_bytes(layer.memory_bytes())})"

@@ -82,7 +82,7 @@ class CIFGLSTM(Recurrent):
 def _kernel_size(value: Any, rank: int) -> tuple[int, ...]:
     if isinstance(value, (tuple, list)):
         if len(value) != rank:
-            raise ValueError(f"kernel_size must be an integer or {rank} integers, got {value!r}")
+            raise ValueError(f"kernel_size must be an integer or {rank} integers, got {v.shown(value)}")
         return tuple(v.positive_int("kernel_size", k) for k in value)
     return (v.positive_int("kernel_size", value),) * rank
 
@@ -104,6 +104,7 @@ class ConvLSTM(Recurrent):
         As for :class:`~lstm_params.layers.LSTM`.
     """
 
+    _instead = "a ConvLSTM1D, ConvLSTM2D or ConvLSTM3D"
     kind = "ConvLSTM"
     rank: ClassVar[int] = 0
     gates = LSTM.gates
@@ -162,7 +163,7 @@ class ConvLSTM(Recurrent):
         """Number of positions in a state of ``spatial_shape`` (``rank`` positive integers)."""
         if not isinstance(spatial_shape, (tuple, list)) or len(spatial_shape) != self.rank:
             raise ValueError(f"spatial_shape must be {self.rank} positive integers (the size of the state), "
-                             f"got {spatial_shape!r}")
+                             f"got {v.shown(spatial_shape)}")
         return math.prod(v.positive_int("spatial_shape", s) for s in spatial_shape)
 
 

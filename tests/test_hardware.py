@@ -8,6 +8,7 @@ never from the code under test.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -406,6 +407,19 @@ def test_flops_refuse_bad_input():
         lp.flops(3)
 
 
+@pytest.mark.parametrize("function", [lp.flops, lp.flops_breakdown])
+@pytest.mark.parametrize("model", [lp.LSTM(3, input_dim=2), pt.GRU(2, 3),
+                                   lp.Sequential([lp.LSTM(3), lp.Dense(1)], input_dim=2)])
+@pytest.mark.parametrize("shape", ["x", (4, 4), None])
+def test_spatial_shape_is_refused_where_nothing_reads_it(function, model, shape):
+    if shape is None:  # the default: nothing to refuse
+        assert function(model) == function(model, spatial_shape=None)
+        return
+    with pytest.raises(ValueError, match=rf"spatial_shape is only read by ConvLSTM layers, and .* has none; "
+                                         rf"got spatial_shape={re.escape(repr(shape))}"):
+        function(model, spatial_shape=shape)
+
+
 # -- max_units -------------------------------------------------------------------------------------------------
 
 @pytest.mark.keras
@@ -444,6 +458,30 @@ def test_max_units_refuses_bad_input():
     with pytest.raises(TypeError, match=r"make\(n\) must return a layer or a Sequential, got 3"):
         lp.max_units(100, lambda n: 3)
     assert lp.max_units(10, lambda n: lp.LSTM(n, input_dim=3)) == 0  # not even n = 1 fits
+
+
+@pytest.mark.parametrize("make", [lambda n: lp.LSTM(5, input_dim=5), lambda n: lp.Dense(4 - min(n, 3), input_dim=2)])
+def test_max_units_refuses_a_make_that_does_not_grow(make):
+    with pytest.raises(ValueError, match=r"make\(n\) must build a layer whose count grows with n, but make\(1\) "
+                                         r"and make\(2\) take \d[\d,]* and \d[\d,]* bytes"):
+        lp.max_units(10**9, make)
+
+
+def test_max_units_searches_up_to_the_largest_size():
+    """Dense(n) on 1 feature: 2n parameters, 8n bytes in float32; n stops at 2**63 - 1, a tensor's largest size."""
+    def dense(n):
+        return lp.Dense(n, input_dim=1)
+
+    assert lp.max_units(8 * (2**63 - 1) - 1, dense, optimizer=None) == 2**63 - 2
+    for budget in (8 * (2**63 - 1), 10**40):
+        with pytest.raises(ValueError, match=rf"budget_bytes={budget} fits make\(n\) for every n up to "
+                                             r"9223372036854775807, the largest size"):
+            lp.max_units(budget, dense, optimizer=None)
+
+
+def test_max_units_of_a_deep_pytorch_stack():
+    """make may grow num_layers: each layer of nn.LSTM(8, 8) holds 576 parameters, 2,304 bytes in float32."""
+    assert lp.max_units(2304 * 10**6, lambda n: pt.LSTM(8, 8, num_layers=n), optimizer=None) == 10**6
 
 
 # -- command line ---------------------------------------------------------------------------------------------

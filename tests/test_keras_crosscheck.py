@@ -205,3 +205,101 @@ def test_compare_models_convlstm(keras, data_format):
     comparison = lp.compare_with_keras(model)
     assert comparison.all_match, str(comparison)
     assert [r.keras_params for r in comparison] == [layer.count_params() for layer in model.layers]
+
+
+# -- Bidirectional with its own backward layer ----------------------------------------------------------------
+
+@st.composite
+def asymmetric_bidirectionals(draw):
+    """A forward and a different backward layer (Keras requires the same return_sequences) and a merge mode."""
+    merge = draw(st.sampled_from(lp.MERGE_MODES))
+    sequences = draw(st.booleans())
+    (f_kind, f_config, _), (b_kind, b_config, _) = draw(recurrent_configs()), draw(recurrent_configs())
+    for config in (f_config, b_config):
+        config["units"] = draw(st.integers(1, 24))
+        config["return_sequences"] = sequences
+    if merge != "concat":  # sum, mul, ave and None (two outputs) need equal sizes to be usable
+        b_config["units"] = f_config["units"]
+    return (f_kind, f_config), (b_kind, b_config), merge
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=asymmetric_bidirectionals(), m=st.integers(1, 24))
+def test_bidirectional_with_a_different_backward_layer_matches_keras(keras, spec, m):
+    (f_kind, f_config), (b_kind, b_config), merge = spec
+    k_layer = keras.layers.Bidirectional(getattr(keras.layers, f_kind)(**f_config), merge_mode=merge,
+                                         backward_layer=getattr(keras.layers, b_kind)(**b_config, go_backwards=True))
+    ours = lp.Bidirectional(getattr(lp, f_kind)(input_dim=m, **f_config), merge_mode=merge,
+                            backward_layer=getattr(lp, b_kind)(**b_config))
+    out = k_layer(np.zeros((2, 3, m), dtype="float32"))  # eager: the real output, not Keras's symbolic shape
+    assert ours.params == ours.formula.value == k_layer.count_params()
+    assert list(ours.variables.values()) == [tuple(w.shape) for w in k_layer.weights]
+    assert (out[0] if merge is None else out).shape[-1] == ours.output_dim
+    model = keras.Sequential([keras.Input((None, m)), k_layer])
+    comparison = lp.compare_with_keras(model)
+    assert comparison.all_match, str(comparison)
+    assert comparison[0].params == k_layer.count_params()
+
+
+def test_issue_11_lstm_forward_gru_backward(keras):
+    """LSTM(3) forward, GRU(4) backward on 7 features: Keras counts 288 (132 + 156), not twice the LSTM (264)."""
+    L = keras.layers
+    layer = L.Bidirectional(L.LSTM(3), backward_layer=L.GRU(4, go_backwards=True))
+    model = keras.Sequential([keras.Input((5, 7)), layer], name="two_kinds")
+    row = lp.compare_with_keras(model)[0]
+    assert row.keras_params == 288
+    assert row.params == 288 and row.match is True
+    assert lp.Bidirectional(lp.LSTM(3, input_dim=7), backward_layer=lp.GRU(4)).params == 288
+
+
+# -- models whose layers take several inputs ------------------------------------------------------------------
+
+def test_compare_reads_merge_and_attention_layers(keras):
+    L = keras.layers
+    a, b = keras.Input((4, 6)), keras.Input((4, 6))
+    ha, hb = L.LSTM(5, return_sequences=True)(a), L.GRU(5, return_sequences=True)(b)
+    mixed = [L.Attention()([ha, hb]), L.Attention(use_scale=True, score_mode="concat")([ha, hb]),
+             L.AdditiveAttention()([ha, hb]), L.Subtract()([ha, hb]), L.MultiHeadAttention(2, 3)(ha, hb),
+             L.Maximum()([ha, hb])]
+    dot = L.Flatten()(L.Dot(axes=2)([ha, hb]))
+    out = L.Dense(1)(L.Concatenate()([L.Flatten()(L.Concatenate()(mixed)), dot]))
+    model = keras.Model([a, b], out, name="attention")
+    comparison = lp.compare_with_keras(model)  # used to raise: int() argument ... not 'tuple'
+    assert [r.keras_params for r in comparison] == [layer.count_params() for layer in model.layers]
+    by_kind: dict[str, list] = {}
+    for row in comparison:
+        by_kind.setdefault(row.kind, []).append(row)
+    for kind in ("LSTM", "GRU", "Dense"):
+        assert [r.match for r in by_kind[kind]] == [True], kind
+    for kind in ("Dot", "Subtract", "Maximum", "Concatenate", "Flatten", "InputLayer"):
+        assert all(r.params == 0 == r.keras_params and r.note == "no weights" for r in by_kind[kind]), kind
+    for kind in ("Attention", "AdditiveAttention", "MultiHeadAttention"):
+        for row in by_kind[kind]:
+            assert row.params is None and row.note == f"{kind} is not modelled by lstm_params"
+    assert sorted(comparison.unmodelled) == sorted(r.name for k in ("Attention", "AdditiveAttention",
+                                                                    "MultiHeadAttention") for r in by_kind[k])
+    assert not comparison.all_match
+    assert "MultiHeadAttention is not modelled" in str(comparison) and "<table>" in comparison._repr_html_()
+
+
+def test_compare_reads_unusual_bidirectionals(keras):
+    L = keras.layers
+    conv = keras.Sequential([keras.Input((3, 6, 6, 2)), L.Bidirectional(L.ConvLSTM2D(3, 2, return_sequences=True))])
+    row = lp.compare_with_keras(conv)[0]  # used to raise KeyError: 'units'
+    assert row.match is True and row.keras_params == conv.layers[0].count_params()
+    cells = keras.Sequential([keras.Input((3, 5)), L.Bidirectional(L.RNN(L.LSTMCell(4)))])
+    row = lp.compare_with_keras(cells)[0]
+    assert row.params is None and row.note == "Bidirectional(RNN) is not modelled by lstm_params"
+
+
+def test_compare_reports_a_bidirectional_that_cannot_run(keras):
+    """Keras builds a sum of a 3-unit and a 4-unit output (its graph only looks at the forward layer)."""
+    L = keras.layers
+    layer = L.Bidirectional(L.LSTM(3), backward_layer=L.GRU(4, go_backwards=True), merge_mode="sum")
+    model = keras.Sequential([keras.Input((5, 7)), layer], name="mismatch")
+    row = lp.compare_with_keras(model)[0]
+    assert row.keras_params == 288 and row.params is None and row.match is None
+    assert row.note == ("Bidirectional(LSTM, GRU) cannot be modelled: backward_layer must have the forward layer's "
+                        "3 units when merge_mode='sum' (only concat joins outputs of different sizes), got 4")
+    with pytest.raises(Exception, match=r"Incompatible shapes: \[1,3\] vs. \[1,4\]"):  # and indeed it cannot run
+        layer(np.zeros((1, 5, 7), dtype="float32"))

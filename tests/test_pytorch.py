@@ -6,6 +6,9 @@ forward pass), never from the code under test.
 
 from __future__ import annotations
 
+import re
+import time
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -302,3 +305,75 @@ def test_cli_pytorch_errors_exit_2_with_one_line(args, needle):
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], result.stderr
+
+
+# -- any num_layers: closed-form counts, the weight list only on request ---------------------------------------
+
+def test_deep_module_matches_torch(torch):
+    """A 40-layer bidirectional module with projections: the closed-form count is torch's."""
+    kwargs = {"input_size": 3, "hidden_size": 5, "num_layers": 40, "bidirectional": True, "proj_size": 2}
+    module = torch.nn.LSTM(**kwargs)
+    ours = pt.LSTM(**kwargs)
+    assert ours.params == ours.formula.value == sum(p.numel() for p in module.parameters())
+    assert list(ours.variables.items()) == [(name, tuple(p.shape)) for name, p in module.named_parameters()]
+    assert f"Total params: {ours.params:,} (" in ours.summary()
+
+
+@pytest.mark.parametrize("num_layers", [10**5, 10**6, 10**9, 2**63 - 1])
+def test_counts_for_any_num_layers_come_at_once(num_layers):
+    start = time.perf_counter()
+    layer = pt.LSTM(8, 8, num_layers=num_layers)
+    # By hand: every layer reads 8 features (m = 8 for layer 0, n = 8 after), 4n(m + n + 2) = 576 each.
+    assert layer.params == 576 * num_layers
+    assert layer.formula.value == 576 * num_layers
+    assert layer.formula.expanded == ("4(nm + n² + 2n)" if num_layers == 1 else
+                                      f"4(nm + {2 * num_layers - 1}n² + {2 * num_layers}n)")
+    assert layer.gate_params == dict.fromkeys(("input", "forget", "cell", "output"), 144 * num_layers)
+    assert layer.memory_bytes("float16") == 2 * 576 * num_layers
+    assert layer.training_memory_bytes() == 16 * 576 * num_layers
+    # 8n(m + n) in the matmuls, 8n in the biases, 13n elementwise, per layer and step:
+    assert layer.flops(3, 2) == 6 * num_layers * (8 * 8 * 16 + 8 * 8 + 13 * 8)
+    text = layer.summary()
+    assert f"Total params: {576 * num_layers:,} (" in text
+    assert f"layers 2 to {num_layers - 1:,}" in text and "weight_ih_l2 " not in text
+    assert f"{576 * num_layers:,}" in layer._repr_html_()
+    assert repr(layer) == f"LSTM(8, 8, num_layers={num_layers})"
+    assert lp.check(576 * num_layers, layer) and not lp.check(576, layer)
+    assert time.perf_counter() - start < 2
+
+
+def test_bidirectional_projected_stack_by_hand():
+    """Layer 0 reads m, every later layer reads 2p (both directions' projected outputs)."""
+    m, n, p, layers = 7, 6, 3, 10**6
+    first = 4 * n * (m + p + 2) + p * n   # W_ih (4n × m), W_hh (4n × p), two biases, W_hr (p × n)
+    later = 4 * n * (2 * p + p + 2) + p * n
+    layer = pt.LSTM(m, n, num_layers=layers, bidirectional=True, proj_size=p)
+    assert layer.params == 2 * (first + (layers - 1) * later)
+
+
+def test_the_weight_list_has_a_documented_bound():
+    assert pt.MAX_LISTED_LAYERS == 1000
+    deepest = pt.GRU(4, 8, num_layers=pt.MAX_LISTED_LAYERS)
+    assert len(deepest.weights) == 1000 * 12  # r, z, n × (W_i, W_h, b_i, b_h) per layer
+    too_deep = pt.GRU(4, 8, num_layers=pt.MAX_LISTED_LAYERS + 1)
+    message = r"num_layers must be at most 1,000 to list the weights one by one, got 1,001 \(params, formula"
+    with pytest.raises(ValueError, match=message):
+        _ = too_deep.weights
+    with pytest.raises(ValueError, match=message):
+        _ = too_deep.variables
+    assert too_deep.params == 3 * 8 * (4 + 8 + 2) + 1000 * 3 * 8 * (8 + 8 + 2)  # 3n(m + n + 2), then m = n
+
+
+@pytest.mark.parametrize("num_layers", [4, 5])
+def test_tables_show_two_layers_and_one_line_for_the_rest(torch, num_layers):
+    layer = pt.LSTM(10, 20, num_layers=num_layers, bidirectional=True)
+    text = layer.summary()
+    expected = sum(p.numel() for p in torch.nn.LSTM(10, 20, num_layers=num_layers, bidirectional=True).parameters())
+    assert f"Total params: {expected:,} (" in text
+    if num_layers == 4:  # up to 4 layers, every tensor is listed
+        assert "weight_ih_l3_reverse[0:20, :]" in text and "layers 2 to" not in text
+    else:
+        assert "weight_ih_l1_reverse[0:20, :]" in text and "weight_ih_l2" not in text
+        per_layer = 2 * 4 * 20 * (40 + 20 + 2)  # both directions of one later layer
+        assert re.search(rf"layers 2 to 4, each like layer 1\s+{3 * per_layer:,}", text), text
+        assert "layers 2 to 4" in layer._repr_html_()
