@@ -17,6 +17,7 @@ import contextlib
 import os
 import sys
 import warnings
+from typing import Any
 
 
 def main(argv: list[str]) -> int:
@@ -27,8 +28,34 @@ def main(argv: list[str]) -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="traitlets")
 
     root = ["--allow-root"] if os.geteuid() == 0 else []  # Jupyter refuses to start as root unless told
-    LabApp.launch_instance(argv=[*root, "--ServerApp.log_level=WARN", "--LabApp.log_level=WARN", *argv])
+    quiet = [
+        "--ServerApp.log_level=WARN", "--LabApp.log_level=WARN",
+        # Kernels over Unix sockets in Jupyter's private runtime folder, not TCP ports any local process could
+        # reach (ipykernel warns about unencrypted TCP at every kernel start).
+        "--KernelManager.transport=ipc",
+    ]
+    server = LabApp.initialize_server(argv=[*root, *quiet, *argv])
+    server.web_app.settings["page_config_hook"] = without_jupyterlite
+    # Jupyter's websocket handler reads its ping settings in milliseconds (default 30000, timeout 90000) and
+    # hands the same numbers to Tornado, which reads seconds and warns that the timeout exceeds the interval.
+    # Pings only find clients that vanished without closing their connection; on this machine the operating
+    # system closes a dead browser's sockets. Off, as in the app (scripts/app_guard.py).
+    server.web_app.settings["ws_ping_interval"] = 0
+    server.start()
     return 0
+
+
+def without_jupyterlite(_handler: Any, page_config: dict[str, Any]) -> dict[str, Any]:
+    """JupyterLab's page config without JupyterLite's extensions.
+
+    ``make site`` builds the book's live explorer with JupyterLite, whose kernel extension is installed
+    in the same environment; in JupyterLab it fails to load (it needs JupyterLite's own services) and
+    logs an error in the reader's browser console. Disabling it is not enough (a disabled extension's
+    code is still loaded), so it is left out of the page.
+    """
+    extensions = page_config.get("federated_extensions", [])
+    page_config["federated_extensions"] = [e for e in extensions if not e.get("name", "").startswith("@jupyterlite/")]
+    return page_config
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -154,10 +155,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                "--LabApp.extension_manager=readonly", f"--LabApp.user_settings_dir={home / 'settings'}",
                f"--LabApp.workspaces_dir={home / 'workspaces'}"]
-    options += ["--allow-root"] if os.geteuid() == 0 else []
     log = home / "jupyterlab.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "jupyterlab", *options], cwd=clone, env=env,
+    with log.open("wb") as sink:  # started as `make lab` starts it (scripts/lab.py adds --allow-root as root)
+        process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "lab.py"), *options], cwd=clone, env=env,
                                    stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     server = Lab(f"http://{serve_app.HOST}:{port}", token, process, log)
     try:
@@ -184,6 +184,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 class Browser:
     context: Any
     outside: list[str]  # requests for anything but the local server, aborted
+    errors: list[str]  # console errors and uncaught exceptions of every page
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +205,10 @@ def browser(lab: Lab) -> Iterator[Browser]:
                 route.abort()
 
         context.route("**/*", local_only)
-        yield Browser(context, outside)
+        errors: list[str] = []
+        context.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        context.on("weberror", lambda e: errors.append(str(e.error)))
+        yield Browser(context, outside, errors)
         chromium.close()
 
 
@@ -265,3 +269,16 @@ def test_opens_untrusted_draws_every_picture_and_stays_unmodified(lab: Lab, brow
     assert shown_kernel == kernel
     assert dirty == 0, "the notebook opens marked as modified: its stored kernelspec differs from the kernel's"
     assert not browser.outside, f"requests that would have left the machine: {browser.outside}"
+    assert not browser.errors, f"errors in the browser console: {browser.errors}"
+
+
+def test_the_server_says_nothing_alarming(lab: Lab, browser: Browser) -> None:
+    """`make lab`'s server log holds only the address and one line per untrusted notebook opened.
+
+    (Runs after the notebooks were opened: the module's tests run in file order.)
+    """
+    lines = [line for line in lab.log.read_text(errors="replace").splitlines() if line.strip()]
+    alarming = [line for line in lines
+                if re.search(r"warn|error|deprecat|traceback", line, re.I) and "is not trusted" not in line]
+    assert not alarming, "\n".join(alarming)
+    assert sum("is not trusted" in line for line in lines) >= len(NOTEBOOKS)
