@@ -22,6 +22,17 @@ from . import pytorch
 from .exercises import CheckResult, Reveal, check, reveal
 from .formula import Formula
 from .frameworks import import_keras, import_torch
+from .frontend import (
+    BatchNormalization,
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    GroupNormalization,
+    LayerNormalization,
+)
 from .hardware import (
     DTYPE_BYTES,
     OPTIMIZER_STATE,
@@ -89,6 +100,7 @@ __all__ = [
     "DTYPE_BYTES",
     "memory_bytes",
     "compare_with_keras",
+    "compare_with_torch",
     "import_keras",
     "import_torch",
     "pytorch",
@@ -97,6 +109,15 @@ __all__ = [
     "ConvLSTM1D",
     "ConvLSTM2D",
     "ConvLSTM3D",
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "Conv3DTranspose",
+    "BatchNormalization",
+    "LayerNormalization",
+    "GroupNormalization",
     "OPTIMIZER_STATE",
     "training_memory_bytes",
     "flops",
@@ -124,3 +145,14 @@ def compare_with_keras(model: Any) -> Any:
     from .keras_compat import compare_with_keras as _compare
 
     return _compare(model)
+
+
+def compare_with_torch(module: Any) -> Any:
+    """Compare a ``torch.nn.Module`` with this package's counts, module by module.
+
+    See :func:`lstm_params.torch_compat.compare_with_torch`; imported lazily so that
+    ``import lstm_params`` never imports PyTorch.
+    """
+    from .torch_compat import compare_with_torch as _compare
+
+    return _compare(module)

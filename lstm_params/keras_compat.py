@@ -8,11 +8,9 @@ of the formulas.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from .comparison import Comparison, ComparisonRow
 from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, Layer, Recurrent, SimpleRNN
 
 __all__ = ["compare_with_keras", "from_keras_layer", "Comparison", "ComparisonRow"]
@@ -112,93 +110,6 @@ def from_keras_layer(layer: Any) -> Layer | None:
     if twin is not None:
         twin.name = layer.name
     return twin
-
-
-@dataclass(frozen=True)
-class ComparisonRow:
-    """One layer of a comparison."""
-
-    name: str
-    kind: str
-    keras_params: int
-    params: int | None  # ours; None when the kind is not modelled or the input size is unknown
-    formula: str
-    note: str
-
-    @property
-    def match(self) -> bool | None:
-        """True/False when we have a count; None when we do not."""
-        return None if self.params is None else self.params == self.keras_params
-
-
-class Comparison:
-    """The rows of :func:`compare_with_keras`, with a total and a rich display."""
-
-    def __init__(self, model_name: str, rows: list[ComparisonRow], keras_total: int) -> None:
-        self.model_name = model_name
-        self.rows = rows
-        self.keras_total = keras_total
-
-    @property
-    def total(self) -> int:
-        """Our total over the rows we count (unmodelled rows add nothing)."""
-        return sum(r.params or 0 for r in self.rows)
-
-    @property
-    def all_match(self) -> bool:
-        """Every layer modelled, every count equal, and the totals equal."""
-        return all(r.match is True for r in self.rows) and self.total == self.keras_total
-
-    @property
-    def unmodelled(self) -> list[str]:
-        """Names of layers we could not count."""
-        return [r.name for r in self.rows if r.params is None]
-
-    def __iter__(self) -> Iterator[ComparisonRow]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i: int) -> ComparisonRow:
-        return self.rows[i]
-
-    def _table(self) -> list[list[str]]:
-        out = []
-        for r in self.rows:
-            ours = "-" if r.params is None else f"{r.params:,}"
-            verdict = {True: "yes", False: "NO", None: "-"}[r.match]
-            out.append([r.name, r.kind, f"{r.keras_params:,}", ours, verdict, r.formula or r.note])
-        ok = "yes" if self.total == self.keras_total else "NO"
-        out.append(["Total", "", f"{self.keras_total:,}", f"{self.total:,}", ok, ""])
-        return out
-
-    _HEADER = ("layer", "kind", "Keras", "formula", "match", "how")
-
-    def __str__(self) -> str:
-        rows = [list(self._HEADER), *self._table()]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(self._HEADER))]
-        lines = ["  ".join(c.rjust(w) if i in (2, 3) else c.ljust(w)
-                           for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip() for r in rows]
-        rule = "-" * max(len(line) for line in lines)
-        return "\n".join([f"Model {self.model_name!r}", lines[0], rule, *lines[1:-1], rule, lines[-1]])
-
-    def __repr__(self) -> str:
-        state = "all match" if self.all_match else "MISMATCH or unmodelled layers"
-        return f"<Comparison of {self.model_name!r}: {len(self.rows)} layers, {state}>"
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in self._HEADER)
-        body = []
-        for r in self._table():
-            color = {"yes": "#1a7f37", "NO": "#cf222e"}.get(r[4], "inherit")
-            cells = [html.escape(r[0]), html.escape(r[1]), r[2], r[3],
-                     f"<span style='color:{color}'><b>{r[4]}</b></span>", html.escape(r[5])]
-            body.append("<tr>" + "".join(
-                f"<td style='text-align:{'right' if i in (2, 3) else 'left'}'>{c}</td>"
-                for i, c in enumerate(cells)) + "</tr>")
-        return (f"<div><b>Model {html.escape(self.model_name)!s}</b><table><thead><tr>{head}</tr>"
-                f"</thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _row(layer: Any) -> ComparisonRow:

@@ -36,13 +36,15 @@ FLOPs multiply one such layer by ``num_layers - 1`` instead of listing them.  On
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from . import _validate as v
 from .layers import Layer
 from .weights import Weight
 
-__all__ = ["TorchRecurrent", "LSTM", "GRU", "RNN", "NONLINEARITIES", "MAX_LISTED_LAYERS"]
+__all__ = ["TorchRecurrent", "LSTM", "GRU", "RNN", "TorchCell", "LSTMCell", "GRUCell", "RNNCell", "NONLINEARITIES",
+           "MAX_LISTED_LAYERS"]
 
 NONLINEARITIES: tuple[str, ...] = ("tanh", "relu")
 #: :attr:`TorchRecurrent.weights` lists every tensor of at most this many layers (counts need no list).
@@ -324,6 +326,82 @@ class RNN(TorchRecurrent):
 
     def _names(self) -> dict[str, str]:
         return {"ih": "W_ih%s", "hh": "W_hh%s", "b_ih": "b_ih%s", "b_hh": "b_hh%s"}
+
+    def _extra_repr(self) -> list[str]:
+        return [] if self.nonlinearity == "tanh" else [f"nonlinearity={self.nonlinearity!r}"]
+
+class TorchCell(TorchRecurrent):
+    """One step of a recurrent module: ``nn.LSTMCell``, ``nn.GRUCell``, ``nn.RNNCell``.
+
+    The tensors of one layer of the matching module, named without the layer suffix:
+    ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.  No layers, no directions,
+    no projection: the count is the module's with ``num_layers=1``.
+    """
+
+    _instead = "a pytorch.LSTMCell, pytorch.GRUCell or pytorch.RNNCell"
+
+    def __init__(self, input_size: Any, hidden_size: Any, bias: Any = True, *, name: str | None = None) -> None:
+        super().__init__(input_size, hidden_size, 1, bias, False, name=name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"input_size": self.input_size, "hidden_size": self.hidden_size, "bias": self.bias}
+
+    def output_is_sequence(self, input_is_sequence: bool | None) -> bool | None:
+        return False  # one step in, one step out
+
+    def _layer_weights(self, k: int, suffix: str) -> list[Weight]:
+        return [replace(w, variable=w.variable.removesuffix(f"_l{k}")) for w in super()._layer_weights(k, suffix)]
+
+
+class LSTMCell(TorchCell):
+    """``torch.nn.LSTMCell``: the gates i, f, g, o of :class:`LSTM`, one step.
+
+    >>> cell = LSTMCell(10, 20)
+    >>> cell.params == LSTM(10, 20).params, cell.variables
+    (True, {'weight_ih': (80, 10), 'weight_hh': (80, 20), 'bias_ih': (80,), 'bias_hh': (80,)})
+    """
+
+    kind = "nn.LSTMCell"
+    keras_name = "lstm_cell"
+    gates = LSTM.gates
+    elementwise_per_unit = LSTM.elementwise_per_unit
+
+
+class GRUCell(TorchCell):
+    """``torch.nn.GRUCell``: the gates r, z, n of :class:`GRU`, one step.
+
+    >>> GRUCell(25, 100).params, GRUCell(25, 100, bias=False).formula.expanded
+    (38100, '3(nm + n²)')
+    """
+
+    kind = "nn.GRUCell"
+    keras_name = "gru_cell"
+    gates = GRU.gates
+    elementwise_per_unit = GRU.elementwise_per_unit
+
+
+class RNNCell(TorchCell):
+    """``torch.nn.RNNCell``: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu), one step.
+
+    >>> RNNCell(3, 4, nonlinearity="relu").params
+    36
+    """
+
+    kind = "nn.RNNCell"
+    keras_name = "simple_rnn_cell"
+    gates = RNN.gates
+    elementwise_per_unit = RNN.elementwise_per_unit
+
+    def __init__(self, input_size: Any, hidden_size: Any, bias: Any = True, nonlinearity: Any = "tanh", *,
+                 name: str | None = None) -> None:
+        self.nonlinearity: str = v.choice("nonlinearity", nonlinearity, NONLINEARITIES)
+        super().__init__(input_size, hidden_size, bias, name=name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "nonlinearity": self.nonlinearity}
+
+    def _names(self) -> dict[str, str]:
+        return {"ih": "W_ih%s", "hh": "W_hh%s", "b_ih": "b_ih%s", "b_hh": "b_hh%s"}  # as RNN's
 
     def _extra_repr(self) -> list[str]:
         return [] if self.nonlinearity == "tanh" else [f"nonlinearity={self.nonlinearity!r}"]
