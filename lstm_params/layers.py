@@ -178,18 +178,19 @@ class Layer:
 
         return training_memory_bytes(self.params, dtype, optimizer)
 
-    def flops(self, timesteps: int = 1, batch_size: int = 1) -> int:
+    def flops(self, timesteps: int = 1, batch_size: int = 1, *, spatial_shape: Any = None) -> int:
         """FLOPs over ``timesteps`` steps of ``batch_size`` samples (conventions: :mod:`lstm_params.hardware`).
 
         2 FLOPs per multiply-add in the matmuls, 8n(m + n) per LSTM step, plus 1 per bias
         element and the cell's elementwise work; linear in timesteps × batch_size.
+        ``spatial_shape`` is for a Bidirectional ConvLSTM (and refused where nothing reads it).
 
         >>> LSTM(100, input_dim=25).flops() == 8 * 100 * (25 + 100) + 4 * 100 + 13 * 100
         True
         """
         from .hardware import flops
 
-        return flops(self, timesteps, batch_size)
+        return flops(self, timesteps, batch_size, spatial_shape=spatial_shape)
 
     def _elementwise_flops(self) -> int:
         """Elementwise FLOPs per step and sample besides biases and peepholes (0: none)."""
@@ -668,8 +669,10 @@ class Sequential:
 
         return training_memory_bytes(self.params, dtype, optimizer)
 
-    def flops(self, timesteps: int = 1, batch_size: int = 1) -> int:
+    def flops(self, timesteps: int = 1, batch_size: int = 1, *, spatial_shape: Any = None) -> int:
         """FLOPs of the stack; layers after a ``return_sequences=False`` layer run once per sequence.
+
+        ``spatial_shape`` is the state's size for the stack's ConvLSTM layers (refused without one).
 
         >>> model = Sequential([LSTM(8), Dense(2)], input_dim=3)
         >>> model.flops(timesteps=10) == 10 * model[0].flops() + model[1].flops()
@@ -677,7 +680,7 @@ class Sequential:
         """
         from .hardware import flops
 
-        return flops(self, timesteps, batch_size)
+        return flops(self, timesteps, batch_size, spatial_shape=spatial_shape)
 
     def summary(self) -> str:
         """A plain-text table like ``model.summary()``: name, kind, output size, count."""

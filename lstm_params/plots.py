@@ -539,13 +539,23 @@ _LABEL_WIDTH = 78
 
 
 def weight_layout(layer: Any, *, width: Any = 560, max_height: Any = 420, gap: Any = 6,
-                  min_side: Any = 2) -> list[Block]:
+                  min_side: Any = 2, pixels_per_unit: Any = None) -> list[Block]:
     """Where each weight of ``layer`` goes in a picture ``width`` pixels wide.
 
     One row per gate (and direction), holding that gate's weights left to right in
     storage order (W, U, then the biases). All weights share one scale (pixels per
     scalar row or column), the largest that fits ``width`` and ``max_height``, so their
     areas compare truly; sides thinner than ``min_side`` pixels are widened to it.
+
+    ``pixels_per_unit`` fixes that scale instead (``blocks[0].scale`` of an earlier
+    layout, say): the picture is then as large as the layer needs, whatever ``width`` and
+    ``max_height``, so two layers drawn at one scale compare truly, and a W whose
+    parameters double doubles in area.
+
+    >>> small = weight_layout(recurrent_layer("SimpleRNN", 4, 3), pixels_per_unit=10)
+    >>> big = weight_layout(recurrent_layer("SimpleRNN", 8, 3), pixels_per_unit=10)
+    >>> [(b.label, b.width * b.height) for b in small][0], [(b.label, b.width * b.height) for b in big][0]
+    (('W', 1200.0), ('W', 2400.0))
 
     >>> blocks = weight_layout(recurrent_layer("SimpleRNN", 4, 3), width=78 + 2 * 6 + 80)
     >>> [(b.label, b.rows, b.cols, b.width, b.height) for b in blocks]
@@ -556,6 +566,7 @@ def weight_layout(layer: Any, *, width: Any = 560, max_height: Any = 420, gap: A
     h_px = v.positive_int("max_height", max_height)
     gap_px = v.non_negative_int("gap", gap)
     side = v.positive_int("min_side", min_side)
+    fixed = _pixels_per_unit(pixels_per_unit)
     groups = weight_groups(weights)
     row_cols = [[_rows_cols(w)[1] for w in ws] for _, _, ws in groups]
     row_rows = [max(_rows_cols(w)[0] for w in ws) for _, _, ws in groups]
@@ -577,12 +588,15 @@ def weight_layout(layer: Any, *, width: Any = 560, max_height: Any = 420, gap: A
                 best = min(best, left / rest)
         return best
 
-    scale = fitting(math.inf)
-    for _ in range(2 * len(weights) + 2):  # a smaller scale may widen more sides: repeat until stable
-        smaller = fitting(scale)
-        if smaller >= scale:
-            break
-        scale = smaller
+    if fixed is not None:
+        scale = fixed
+    else:
+        scale = fitting(math.inf)
+        for _ in range(2 * len(weights) + 2):  # a smaller scale may widen more sides: repeat until stable
+            smaller = fitting(scale)
+            if smaller >= scale:
+                break
+            scale = smaller
     blocks: list[Block] = []
     y = 0.0
     for (name, _, ws), rows_here in zip(groups, row_rows, strict=True):
@@ -596,6 +610,17 @@ def weight_layout(layer: Any, *, width: Any = 560, max_height: Any = 420, gap: A
             x += max(bw, side) + gap_px
         y += height_here + gap_px
     return blocks
+
+
+def _pixels_per_unit(value: Any) -> float | None:
+    """``pixels_per_unit`` checked: None, or a finite number above 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"pixels_per_unit must be a number or None, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"pixels_per_unit must be a finite number above 0, got {value!r}")
+    return float(value)
 
 
 def _extent(blocks: Sequence[Block]) -> tuple[float, float]:
@@ -612,20 +637,22 @@ def _svg_name(label: str) -> str:
     return text + (f"<tspan baseline-shift='sub' font-size='75%'>{html.escape(sub)}</tspan>" if sub else "")
 
 
-def weights_svg(layer: Any, *, width: Any = 560, max_height: Any = 420) -> str:
+def weights_svg(layer: Any, *, width: Any = 560, max_height: Any = 420, pixels_per_unit: Any = None) -> str:
     """The weights of ``layer`` drawn to scale, as an SVG string (no matplotlib needed).
 
     Each block carries a tooltip (``<title>``) with its name, role, shape and count;
     names are written inside the blocks big enough to hold them. The picture's height
-    follows the layer's shape (up to ``max_height``), plus a legend line.
+    follows the layer's shape (up to ``max_height``), plus a legend line. With
+    ``pixels_per_unit`` (see :func:`weight_layout`) the scale is fixed and the picture
+    grows with the layer.
 
     >>> svg = weights_svg(recurrent_layer("LSTM", 12, 80))
     >>> svg.count("<rect class='lp-w"), "W_i (input kernel) 12 × 80: 960 parameters" in svg
     (12, True)
     """
-    blocks = weight_layout(layer, width=width, max_height=max_height)
-    _, h_blocks = _extent(blocks)
-    total_w, total_h = int(v.positive_int("width", width)), math.ceil(h_blocks) + 28
+    blocks = weight_layout(layer, width=width, max_height=max_height, pixels_per_unit=pixels_per_unit)
+    w_blocks, h_blocks = _extent(blocks)
+    total_w, total_h = max(v.positive_int("width", width), math.ceil(w_blocks)), math.ceil(h_blocks) + 28
     parts = [f"<svg xmlns='http://www.w3.org/2000/svg' class='lp-matrices' width='{total_w}' "
              f"height='{total_h}' viewBox='0 0 {total_w} {total_h}' role='img' "
              f"aria-label='weights of the layer drawn to scale' font-family='sans-serif' font-size='11'>"]
@@ -661,7 +688,8 @@ def weights_svg(layer: Any, *, width: Any = 560, max_height: Any = 420) -> str:
     return "".join(parts)
 
 
-def weight_matrices(layer: Any, *, ax: Any = None, width: Any = 560, max_height: Any = 420) -> Axes:
+def weight_matrices(layer: Any, *, ax: Any = None, width: Any = 560, max_height: Any = 420,
+                    pixels_per_unit: Any = None) -> Axes:
     """Every weight of ``layer`` drawn to scale with matplotlib: one row of W, U, b per gate.
 
     The same geometry as :func:`weights_svg` (:func:`weight_layout`): block areas compare
@@ -674,7 +702,7 @@ def weight_matrices(layer: Any, *, ax: Any = None, width: Any = 560, max_height:
     """
     from matplotlib.patches import Patch, Rectangle
 
-    blocks = weight_layout(layer, width=width, max_height=max_height)
+    blocks = weight_layout(layer, width=width, max_height=max_height, pixels_per_unit=pixels_per_unit)
     axes = _axes(ax)
     for b in blocks:
         axes.add_patch(Rectangle((b.x, b.y), b.width, b.height, facecolor=b.color, edgecolor="#222",
@@ -712,27 +740,31 @@ def _picture_title(layer: Any) -> str:
 _PNG_MARGIN = 60
 
 
-def weights_png(layer: Any, *, width: Any = 560, max_height: Any = 420, scale: Any = 2) -> bytes:
+def weights_png(layer: Any, *, width: Any = 560, max_height: Any = 420, scale: Any = 2,
+                pixels_per_unit: Any = None) -> bytes:
     """The picture of :func:`weight_matrices` as PNG bytes: ``width`` pixels wide, times ``scale``.
 
     It is drawn on a matplotlib ``Figure`` of its own (not pyplot's), so nothing else is
     shown in a notebook and no global state changes. ``scale=2`` keeps it sharp on
     high-density screens (:class:`WeightsPicture` tells Jupyter the size to show it at).
+    ``pixels_per_unit`` fixes the scale of the blocks (:func:`weight_layout`); the image
+    is then as large as they need.
     The bytes carry no software version.
 
     >>> png = weights_png(recurrent_layer("SimpleRNN", 4, 3))
     >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", _png_size(png)[0]
     (True, 1120)
     """
-    blocks = weight_layout(layer, width=width, max_height=max_height)
+    blocks = weight_layout(layer, width=width, max_height=max_height, pixels_per_unit=pixels_per_unit)
     factor = v.positive_int("scale", scale)
     require("matplotlib", "weights_png()")
     from matplotlib.figure import Figure
 
-    _, h_px = _extent(blocks)
-    figure = Figure(figsize=(v.positive_int("width", width) / 100, (h_px + _PNG_MARGIN) / 100), dpi=100,
+    w_px, h_px = _extent(blocks)
+    figure = Figure(figsize=(max(v.positive_int("width", width), w_px) / 100, (h_px + _PNG_MARGIN) / 100), dpi=100,
                     layout="constrained")
-    weight_matrices(layer, ax=figure.add_subplot(), width=width, max_height=max_height)
+    weight_matrices(layer, ax=figure.add_subplot(), width=width, max_height=max_height,
+                    pixels_per_unit=pixels_per_unit)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100 * factor, metadata={"Software": None})
     return buffer.getvalue()
@@ -762,10 +794,11 @@ class WeightsPicture:
 
     _SCALE = 2  # pixels drawn per pixel shown
 
-    def __init__(self, layer: Any, *, width: Any = 560, max_height: Any = 420) -> None:
-        self.blocks = weight_layout(layer, width=width, max_height=max_height)  # errors name the bad argument
+    def __init__(self, layer: Any, *, width: Any = 560, max_height: Any = 420, pixels_per_unit: Any = None) -> None:
+        # errors name the bad argument
+        self.blocks = weight_layout(layer, width=width, max_height=max_height, pixels_per_unit=pixels_per_unit)
         self.layer = layer
-        self._options = {"width": width, "max_height": max_height}
+        self._options = {"width": width, "max_height": max_height, "pixels_per_unit": pixels_per_unit}
         self._png: bytes | None = None
 
     def png(self) -> bytes:

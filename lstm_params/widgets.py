@@ -13,6 +13,7 @@ can drive the controls and read the results without a browser:
 ``.controls["reset_after"]``    Checkbox, GRU in Keras only (Keras 3 default: True)
 ``.controls["framework"]``      ToggleButtons, "Keras" or "PyTorch" (two biases per gate)
 ``.controls["dtype"]``          Dropdown, the dtype of the memory figure
+``.controls["fixed_scale"]``    Checkbox: keep the picture's scale, so it grows with the count
 ``.total``                      HTML, e.g. "4,457,472 parameters"
 ``.formula``                    HTML, the framework call and the formula with the numbers put in
 ``.memory``                     HTML, bytes of the weights at float32 and at the chosen dtype
@@ -57,7 +58,7 @@ from . import _validate as v
 from .frameworks import require
 from .hardware import DTYPE_BYTES
 from .layers import Layer
-from .plots import KINDS, WeightsPicture, recurrent_layer, weight_groups, weights_svg
+from .plots import KINDS, WeightsPicture, recurrent_layer, weight_groups, weight_layout, weights_svg
 from .report import readable_bytes
 
 __all__ = ["explorer", "Explorer", "GateRow", "Snapshot", "gate_rows", "DOM_CLASSES", "FRAMEWORKS",
@@ -78,6 +79,7 @@ DOM_CLASSES: dict[str, str] = {
     "reset_after": "lp-reset-after",
     "framework": "lp-framework",
     "dtype": "lp-dtype",
+    "fixed_scale": "lp-fixed-scale",
     "total": "lp-total",
     "formula": "lp-formula",
     "memory": "lp-memory",
@@ -93,7 +95,10 @@ _DESCRIPTIONS = {
     "reset_after": "reset_after (GRU)",
     "framework": "framework",
     "dtype": "dtype",
+    "fixed_scale": "fixed scale",
 }
+#: The largest picture (width, height in pixels) a fixed scale may draw; beyond it the picture is fitted again.
+FIXED_SCALE_LIMIT: tuple[int, int] = (1680, 900)
 _TORCH_NAMES = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
 
 
@@ -247,6 +252,7 @@ class Explorer:
                                          style={**wide, "button_width": "92px"},
                                          layout=w.Layout(display="flex", align_items="center")),
             "dtype": w.Dropdown(options=list(DTYPE_BYTES), value=dtype, style=wide, layout=w.Layout(width="240px")),
+            "fixed_scale": w.Checkbox(value=False, indent=False, layout=w.Layout(width="120px")),
         }
         for name, control in self.controls.items():
             control.description = _DESCRIPTIONS[name]
@@ -262,7 +268,8 @@ class Explorer:
         c = self.controls
         self.widget: Any = w.VBox([
             c["input_dim"], c["units"], c["kind"],
-            w.HBox([c["use_bias"], c["bidirectional"], c["reset_after"]], layout=w.Layout(margin="0 0 0 114px")),
+            w.HBox([c["use_bias"], c["bidirectional"], c["reset_after"], c["fixed_scale"]],
+                   layout=w.Layout(margin="0 0 0 114px")),
             c["framework"], c["dtype"],
             self.total, self.formula, self.memory, self.table, self.picture,
         ])
@@ -271,6 +278,8 @@ class Explorer:
         self.last_update_seconds = 0.0
         self.updates = 0
         self._holding = False
+        #: Pixels per row/column of the picture while "fixed scale" is ticked (None: fitted at every move).
+        self.pixels_per_unit: float | None = None
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         for part in _tree(self.widget):  # controls, outputs, boxes; not layouts and styles, which only dress the page
@@ -344,9 +353,25 @@ class Explorer:
             memory.append(f"{dtype}: {layer.memory_bytes(dtype):,} bytes ({readable_bytes(layer.memory_bytes(dtype))})")
         self.memory.value = "weights in memory: " + " &nbsp;·&nbsp; ".join(memory)
         self.table.value = _TABLE_STYLE + _table_html(self._rows, params, s["framework"])
-        self.picture.value = weights_svg(layer, max_height=300)
+        self.picture.value = self._picture(layer, s["fixed_scale"])
         self.updates += 1
         self.last_update_seconds = time.perf_counter() - start
+
+    def _picture(self, layer: Layer, fixed: bool) -> str:
+        """The weights drawn to scale: fitted to the page, or at the scale fixed when the box was ticked."""
+        if not fixed:
+            self.pixels_per_unit = None
+            return weights_svg(layer, max_height=300)
+        note = ""
+        if self.pixels_per_unit is not None:
+            blocks = weight_layout(layer, max_height=300, pixels_per_unit=self.pixels_per_unit)
+            width, height = max(b.x + b.width for b in blocks), max(b.y + b.height for b in blocks)
+            if width > FIXED_SCALE_LIMIT[0] or height > FIXED_SCALE_LIMIT[1]:
+                self.pixels_per_unit = None
+                note = "<div class='lp-scale-note'>Too large for the fixed scale: drawn at a new one.</div>"
+        if self.pixels_per_unit is None:
+            self.pixels_per_unit = weight_layout(layer, max_height=300)[0].scale
+        return note + weights_svg(layer, max_height=300, pixels_per_unit=self.pixels_per_unit)
 
     @staticmethod
     def _other_framework(s: dict[str, Any]) -> int:
@@ -379,7 +404,8 @@ class Explorer:
 
     def snapshot(self) -> Snapshot:
         """The current outputs as static objects: what a reader sees without a kernel (see :class:`Snapshot`)."""
-        return Snapshot(self._repr_html_(), self.summary(), WeightsPicture(self.layer, max_height=300))
+        return Snapshot(self._repr_html_(), self.summary(),
+                        WeightsPicture(self.layer, max_height=300, pixels_per_unit=self.pixels_per_unit))
 
     def summary(self) -> str:
         """What the explorer shows, as plain text: the call, the formula, the memory and the table.

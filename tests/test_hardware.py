@@ -420,6 +420,16 @@ def test_spatial_shape_is_refused_where_nothing_reads_it(function, model, shape)
         function(model, spatial_shape=shape)
 
 
+def test_spatial_shape_reaches_convlstm_through_every_flops_method():
+    """A stack, or a Bidirectional, of ConvLSTM2D takes spatial_shape in its own flops() method too."""
+    conv = lp.ConvLSTM2D(4, 3, input_dim=2, return_sequences=True)
+    one = conv.flops(2, 3, (5, 5))  # checked against FlopCounterMode above
+    assert lp.Sequential([conv], input_dim=2).flops(2, 3, spatial_shape=(5, 5)) == one
+    assert lp.Bidirectional(conv).flops(2, 3, spatial_shape=(5, 5)) == 2 * one
+    with pytest.raises(ValueError, match=r"spatial_shape must be 2 positive integers .*, got None"):
+        lp.Sequential([conv], input_dim=2).flops()
+
+
 # -- max_units -------------------------------------------------------------------------------------------------
 
 @pytest.mark.keras

@@ -177,7 +177,7 @@ def test_controls_are_bounded_sliders_and_choices():
     ex = widgets.explorer()
     c = ex.controls
     assert {"input_dim", "units", "kind", "use_bias", "bidirectional", "reset_after", "framework",
-            "dtype"} == set(c)
+            "dtype", "fixed_scale"} == set(c)
     assert (c["input_dim"].min, c["input_dim"].max) == (1, 4096)
     assert (c["units"].min, c["units"].max) == (1, 2048)
     assert c["input_dim"].continuous_update and c["units"].continuous_update
@@ -377,3 +377,35 @@ def test_summary_text_says_what_the_widgets_show(s):
     assert lines[-1].split()[-1] == f"{layer.params:,}"
     body = lines[4:-1]
     assert [int(line.split()[-1].replace(",", "")) for line in body] == [c for _, _, c in expected_rows(layer)]
+
+
+# -- the fixed scale ----------------------------------------------------------------------
+def block_area(ex, label):
+    """Pixel area of the first block called ``label`` in the explorer's SVG picture."""
+    found = re.search(rf"<rect class='lp-w [^']*' x='[\d.]+' y='[\d.]+' width='([\d.]+)' height='([\d.]+)'[^>]*>"
+                      rf"<title>{label} ", ex.picture.value)
+    assert found, label
+    return float(found.group(1)) * float(found.group(2))
+
+
+def test_fixed_scale_makes_the_picture_grow_with_the_count():
+    ex = widgets.explorer(1024, 128)
+    ex.controls["fixed_scale"].value = True
+    before, px = block_area(ex, "W_i"), ex.pixels_per_unit
+    ex.controls["units"].value = 256  # W's parameters double: so does its area
+    assert ex.pixels_per_unit == px and block_area(ex, "W_i") == pytest.approx(2 * before, rel=0.01)
+    assert ex.snapshot().picture.blocks[0].scale == px
+    ex.controls["fixed_scale"].value = False
+    assert ex.pixels_per_unit is None
+
+
+def test_fixed_scale_refits_a_picture_that_outgrows_the_page():
+    ex = widgets.explorer(2, 2)
+    ex.controls["fixed_scale"].value = True
+    px = ex.pixels_per_unit
+    ex.set(input_dim=4096, units=2048)
+    assert ex.pixels_per_unit < px and "Too large for the fixed scale" in ex.picture.value
+    width = max(float(x) + float(w) for x, w in re.findall(r"<rect class='lp-w [^']*' x='([\d.]+)' y='[\d.]+' "
+                                                            r"width='([\d.]+)'", ex.picture.value))
+    assert width <= widgets.FIXED_SCALE_LIMIT[0]
+    assert shown_total(ex) == package_layer(ex.values).params
