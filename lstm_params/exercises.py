@@ -135,6 +135,16 @@ def _recurrent_candidates(layer: Recurrent, directions: int) -> list[Candidate]:
                     f"off by {term} = {_n(biases)} (n = {_n(n)}): did you forget the biases? Each of the "
                     f"{g} transformations has {'two bias vectors' if per == 2 else 'a bias vector'} of n numbers"
                     + (" (in both directions)." if d == 2 else ".")))
+    per_kernel = {role: sum(w.size for w in layer.weights if w.role == role) * d
+                  for role in ("input kernel", "recurrent kernel")}
+    if per_kernel["recurrent kernel"]:
+        out.append((right - per_kernel["recurrent kernel"],
+                    f"off by {twice}{g}n² = {_n(per_kernel['recurrent kernel'])}: did you forget the recurrent "
+                    f"kernels? Each of the {g} transformations also reads h(t-1) through its own U (n×n)."))
+    if per_kernel["input kernel"]:
+        out.append((right - per_kernel["input kernel"],
+                    f"off by {twice}{g}nm = {_n(per_kernel['input kernel'])}: did you forget the input kernels? "
+                    f"Each of the {g} transformations reads x(t) through its own W (n×m), m = {_n(m)}."))
     if isinstance(layer, GRU) and layer.use_bias:
         other = GRU(n, m, reset_after=not layer.reset_after).params * d
         if layer.reset_after:
@@ -152,7 +162,9 @@ def _recurrent_candidates(layer: Recurrent, directions: int) -> list[Candidate]:
     what = _WHAT_GATES.get(kind, f"{g} transformations")
     gate_formula = "nm + n²" + (" + 2n" if per == 2 else " + n" if layer.use_bias else "")
     for k in (1, 2, 3, 4, 5, 8):
-        if k != g:
+        # k a multiple of g is k/g times the right count: the timesteps (or Bidirectional) story tells it better,
+        # unless k is another kind's number of transformations (an LSTM's formula used for a SimpleRNN...)
+        if k != g and (k % g or k in (3, 4)):
             times = f"{k}({gate_formula})" if k > 1 else gate_formula
             worth = "one transformation's worth" if k == 1 else f"{k} transformations' worth"
             out.append((k * per_gate * d,
@@ -232,19 +244,28 @@ def _multiple_hint(answer: int, right: int) -> str | None:
     return None
 
 
-def _layer_hints(answer: int, layer: Layer) -> list[str]:
+def _layer_hints(answer: int, layer: Layer, *, guesses: bool = True) -> list[str]:
+    """The known mistakes that give exactly ``answer``; with ``guesses``, then the timesteps-formula guess.
+
+    The guess (:func:`_timesteps_formula`) comes last: it fits one answer in G·n·m or so
+    by arithmetic alone, so it must never crowd out a mistake that explains the answer.
+    """
     found = [hint for value, hint in _layer_candidates(layer) if value == answer and value != layer.params]
+    return found + (_guess_hints(answer, layer) if guesses else [])
+
+
+def _guess_hints(answer: int, layer: Layer) -> list[str]:
     inner: Layer = layer
     directions = 1
     if isinstance(layer, Bidirectional):
         if layer.backward_layer is not None:
-            return found
+            return []
         inner, directions = layer.layer.with_input_dim(layer._need_input_dim()), 2
     if isinstance(inner, Recurrent):
         timesteps = _timesteps_formula(answer, inner, directions)
         if timesteps:
-            found.append(timesteps)
-    return found
+            return [timesteps]
+    return []
 
 
 def _sequential_hints(answer: int, model: Sequential) -> list[str]:
@@ -284,13 +305,20 @@ def _sequential_hints(answer: int, model: Sequential) -> list[str]:
 def _hint(answer: int, right: int, subject: Layer | Sequential | None) -> str:
     """Every known mistake that gives exactly ``answer`` (several can coincide), else a direction."""
     found: list[str] = []
+    guesses: list[str] = []
     if subject is not None:
         tensors = _tensor_count_hint(answer, subject)
-        found = [tensors] if tensors else (_sequential_hints(answer, subject) if isinstance(subject, Sequential)
-                                           else _layer_hints(answer, subject))
+        if tensors:
+            found = [tensors]
+        elif isinstance(subject, Sequential):
+            found = _sequential_hints(answer, subject)
+        else:
+            found, guesses = _layer_hints(answer, subject, guesses=False), _guess_hints(answer, subject)
     multiple = _multiple_hint(answer, right)
     if multiple:
         found.append(multiple)
+    if not found:  # a guess only when no mistake explains the answer
+        found = guesses
     if not found:
         direction = "too high" if answer > right else "too low"
         close = abs(answer - right) * 100 <= right

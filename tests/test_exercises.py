@@ -287,3 +287,75 @@ def test_check_knows_the_variants():
         assert bool(lp.check(layer.params, layer))
         assert not bool(lp.check(layer.params + 1, layer))
         assert not bool(lp.check(3 * layer.params // 4, layer))
+
+
+# -- the first hint names the real mistake ------------------------------------------------------
+MISTAKE_SIZES = [(10, 64), (25, 100), (80, 12), (100, 256), (4096, 256), (300, 150), (3, 4)]  # (m, n)
+PHRASES = {  # what the first hint must say for each mistake
+    "timesteps": "times the right count", "biases": "forget the biases", "gates": "worth; a",
+    "pytorch": "PyTorch", "swapped": "swapped m and n", "no U": "forget the recurrent kernels",
+    "no W": "forget the input kernels", "one unit": "multiply by n", "reset_after": "reset_after",
+}
+
+
+def mistakes(kind: str, m: int, n: int) -> list[tuple[str, int]]:
+    """Wrong answers made by known mistakes, each written out here from the equations (not the package)."""
+    g, beta = {"LSTM": (4, 1), "GRU": (3, 2), "SimpleRNN": (1, 1)}[kind]
+    right = g * (n * m + n * n + beta * n)
+    out = [("timesteps", right * t) for t in (5, 30, 100)]
+    out += [("biases", g * (n * m + n * n)), ("no U", g * (n * m + beta * n)), ("no W", g * (n * n + beta * n))]
+    out += [("gates", k * (n * m + n * n + beta * n)) for k in (1, 3, 4) if k != g]
+    if m != n:
+        out.append(("swapped", g * (m * n + m * m + beta * m)))
+    if kind in ("LSTM", "SimpleRNN"):
+        out += [("pytorch", right + g * n), ("one unit", g * (n + m + 1))]
+    if kind == "GRU":
+        out.append(("reset_after", 3 * (n * m + n * n + n)))
+    return [(name, value) for name, value in out if value != right]
+
+
+def first_hint(answer: int, layer: lp.Layer) -> str:
+    return hint(answer, layer).split("\nOr: ")[0]
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+@pytest.mark.parametrize(("m", "n"), MISTAKE_SIZES)
+def test_the_first_hint_names_the_actual_mistake(kind, m, n):
+    layer = getattr(lp, kind)(n, input_dim=m)
+    made = mistakes(kind, m, n)
+    for name, value in made:
+        coinciding = {other for other, v in made if v == value}  # two mistakes can give one number
+        first = first_hint(value, layer)
+        assert any(PHRASES[c] in first for c in coinciding), (kind, m, n, name, value, first)
+        assert "took the place of m" not in first  # the arithmetic guess never leads over a real mistake
+
+
+def test_the_issue_example_leads_with_timesteps_not_a_formula_guess():
+    text = hint(576_000, lp.LSTM(64, input_dim=10))  # 30 × 19,200
+    assert text.startswith("That is 30 times the right count") and "T = 215" not in text
+
+
+def guess_values(kind: str, m: int, n: int, top: int) -> set[int]:
+    """The numbers of the one arithmetic guess, G·n·(m·T + m²) for T ≥ 1: a coincidence there is not random."""
+    g = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[kind]
+    return {g * n * (m * t + m * m) for t in range(1, top // (g * n * m) + 2)}
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+@pytest.mark.parametrize(("m", "n"), MISTAKE_SIZES)
+def test_random_numbers_get_no_specific_diagnosis(kind, m, n):
+    layer = getattr(lp, kind)(n, input_dim=m)
+    right = layer.params
+    per_transformation = right // {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[kind]
+    known = ({v for _, v in mistakes(kind, m, n)} | guess_values(kind, m, n, 10 * right) | {12, 15, 3, 6, 2}
+             | {k * per_transformation for k in (1, 2, 3, 4, 5, 8)})  # any number of transformations' worth
+    rng = np.random.default_rng(m * 10_000 + n)
+    answers = [int(a) for a in rng.integers(1, 10 * right, size=300)]
+    tried = 0
+    for answer in answers:
+        if answer in known or answer % right == 0:
+            continue
+        tried += 1
+        text = hint(answer, layer)
+        assert text.startswith(("Too high", "Too low")) and "\nOr: " not in text, (answer, text)
+    assert tried > 250
