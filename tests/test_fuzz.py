@@ -151,6 +151,11 @@ KERAS_KINDS = {"LSTM": lp.LSTM, "GRU": lp.GRU, "SimpleRNN": lp.SimpleRNN, "Peeph
                "CIFGLSTM": lp.CIFGLSTM}
 CONV_KINDS = {"ConvLSTM1D": lp.ConvLSTM1D, "ConvLSTM2D": lp.ConvLSTM2D, "ConvLSTM3D": lp.ConvLSTM3D}
 TORCH_KINDS = {"LSTM": pt.LSTM, "GRU": pt.GRU, "RNN": pt.RNN}
+TORCH_CELLS = {"LSTMCell": pt.LSTMCell, "GRUCell": pt.GRUCell, "RNNCell": pt.RNNCell}
+CONVOLUTIONS = {name: getattr(lp, name) for name in ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose",
+                                                     "Conv2DTranspose", "Conv3DTranspose")}
+NORMALIZATIONS = {name: getattr(lp, name) for name in ("BatchNormalization", "LayerNormalization",
+                                                       "GroupNormalization")}
 LAYER_ERRORS = ("input_dim", "spatial_shape", "num_layers", "dtype", "optimizer", "timesteps", "batch_size")
 
 
@@ -347,6 +352,58 @@ def test_pytorch_modules(kind, input_size, hidden_size, num_layers, bias, bidire
     use_layer(module, arguments)
 
 
+@FUZZ
+@given(kind=st.sampled_from(sorted(TORCH_CELLS)), input_size=sizes, hidden_size=sizes, bias=given_or_not(flags),
+       nonlinearity=given_or_not(mostly(st.just("relu"))), name=given_or_not(names))
+def test_pytorch_cells(kind, input_size, hidden_size, bias, nonlinearity, name):
+    start("pytorch.LSTMCell, pytorch.GRUCell, pytorch.RNNCell")
+    cls = TORCH_CELLS[kind]
+    kwargs = keep({"bias": bias, "name": name, **({"nonlinearity": nonlinearity} if kind == "RNNCell" else {})})
+    arguments = ("input_size", "hidden_size", *kwargs)
+    cell = attempt(arguments, lambda: cls(input_size, hidden_size, **kwargs))
+    refuses_unknown_keyword(lambda **extra: cls(3, 4, **extra))
+    assert isinstance(attempt(("base class",), lambda: pt.TorchCell(3, 4)), Refused)
+    if not isinstance(cell, Refused):
+        reached(cell, {"input_size": input_size, "hidden_size": hidden_size, **kwargs})
+        use_layer(cell, arguments)
+
+
+# -- the layers in front: convolutions and normalizations (lstm_params.frontend) -------------------------------
+
+@FUZZ
+@given(kind=st.sampled_from(sorted(CONVOLUTIONS)), filters=sizes,
+       kernel_size=mostly(pick(st.integers(1, 5), st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))),
+       input_dim=given_or_not(pick(st.none(), sizes)), use_bias=given_or_not(flags),
+       groups=given_or_not(mostly(st.integers(1, 4))), name=given_or_not(names))
+def test_convolutions(kind, filters, kernel_size, input_dim, use_bias, groups, name):
+    start("Conv1D, Conv2D, Conv3D and their Transpose")
+    cls = CONVOLUTIONS[kind]
+    kwargs = keep({"input_dim": input_dim, "use_bias": use_bias, "groups": groups, "name": name})
+    arguments = ("filters", "kernel_size", *kwargs)
+    layer = attempt(arguments, lambda: cls(filters, kernel_size, **kwargs))
+    refuses_unknown_keyword(lambda **extra: cls(2, 3, **extra))
+    if not isinstance(layer, Refused):
+        kernels = kernel_size if isinstance(kernel_size, tuple) else (kernel_size,) * cls.rank
+        reached(layer, {"filters": filters, "kernel_size": tuple(int(k) for k in kernels), **kwargs})
+        use_layer(layer, arguments)
+
+
+@FUZZ
+@given(kind=st.sampled_from(sorted(NORMALIZATIONS)), groups=sizes, input_dim=given_or_not(pick(st.none(), sizes)),
+       center=given_or_not(flags), scale=given_or_not(flags), name=given_or_not(names))
+def test_normalizations(kind, groups, input_dim, center, scale, name):
+    start("BatchNormalization, LayerNormalization, GroupNormalization")
+    cls = NORMALIZATIONS[kind]
+    kwargs = keep({"input_dim": input_dim, "center": center, "scale": scale, "name": name})
+    first = (groups,) if kind == "GroupNormalization" else ()
+    arguments = (*(("groups",) if first else ()), *kwargs)
+    layer = attempt(arguments, lambda: cls(*first, **kwargs))
+    refuses_unknown_keyword(lambda **extra: cls(*first, **extra))
+    if not isinstance(layer, Refused):
+        reached(layer, {**({"groups": groups} if first else {}), **kwargs})
+        use_layer(layer, arguments)
+
+
 # -- the functions ---------------------------------------------------------------------------------------------
 
 @FUZZ
@@ -493,9 +550,10 @@ def test_weight(name, shape, symbols, variable, index, direction, transposed, la
 
 @FUZZ
 @given(model=pick(layers, anything))
-def test_compare_with_keras_refuses_what_is_not_a_model(model):
-    start("compare_with_keras (not a model)")
+def test_comparisons_refuse_what_is_not_a_model(model):
+    start("compare_with_keras, compare_with_torch (not a model)")
     assert isinstance(attempt(("model",), lambda: lp.compare_with_keras(model)), Refused)
+    assert isinstance(attempt(("module",), lambda: lp.compare_with_torch(model)), Refused)
 
 
 @settings(FUZZ, max_examples=20)
@@ -616,7 +674,7 @@ def test_cli_subprocess_with_full_stdout(argv):
 @given(input_dim=sizes, units=sizes, kind=mostly(st.sampled_from(["LSTM", "GRU", "SimpleRNN"])), use_bias=flags,
        bidirectional=flags, framework=mostly(st.sampled_from(["Keras", "PyTorch"])))
 def test_explorer(input_dim, units, kind, use_bias, bidirectional, framework):
-    start("explorer, Explorer")
+    start("explorer")
     arguments = ("input_dim", "units", "kind", "use_bias", "bidirectional", "framework")
     app = attempt(arguments, lambda: lp.explorer(input_dim, units, kind, use_bias=use_bias,
                                                  bidirectional=bidirectional, framework=framework))
@@ -635,6 +693,39 @@ def test_cell_diagram(units, input_dim):
     refuses_unknown_keyword(lambda **extra: lp.cell_diagram(**extra))
     if not isinstance(ax, Refused):
         plt.close(ax.figure)
+
+
+#: Every public callable of lstm_params.__all__ and lstm_params.pytorch.__all__, and the test that fuzzes it.
+FUZZED = {
+    **dict.fromkeys(["LSTM", "GRU", "SimpleRNN", "PeepholeLSTM", "CIFGLSTM"], test_recurrent_layers),
+    **dict.fromkeys(["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"], test_conv_lstm_layers),
+    **dict.fromkeys(["Dense", "Embedding"], test_dense_and_embedding),
+    "Bidirectional": test_bidirectional, "Sequential": test_sequential,
+    **dict.fromkeys(["Layer", "Recurrent", "pytorch.TorchRecurrent"], test_base_classes_are_refused),
+    **dict.fromkeys(["pytorch.LSTM", "pytorch.GRU", "pytorch.RNN"], test_pytorch_modules),
+    **dict.fromkeys(["pytorch.LSTMCell", "pytorch.GRUCell", "pytorch.RNNCell", "pytorch.TorchCell"],
+                    test_pytorch_cells),
+    **dict.fromkeys(CONVOLUTIONS, test_convolutions), **dict.fromkeys(NORMALIZATIONS, test_normalizations),
+    **dict.fromkeys(["memory_bytes", "training_memory_bytes"], test_memory),
+    **dict.fromkeys(["flops", "flops_breakdown"], test_flops), "max_units": test_max_units,
+    **dict.fromkeys(["check", "reveal", "CheckResult", "Reveal"], test_check_and_reveal),
+    "Formula": test_formula, "Weight": test_weight,
+    **dict.fromkeys(["compare_with_keras", "compare_with_torch"], test_comparisons_refuse_what_is_not_a_model),
+    **dict.fromkeys(["import_keras", "import_torch"], test_framework_imports_take_no_arguments),
+    "explorer": test_explorer, "cell_diagram": test_cell_diagram,
+}
+#: Public callables left out, and why.
+NOT_FUZZED = {
+    "Explorer": "built by explorer(), which checks every argument; the class itself (lstm_params.widgets) clamps "
+                "an out-of-range size and leaves a bad kind to ipywidgets",
+}
+
+
+def test_every_public_callable_is_fuzzed():
+    """A callable added to the public API fails here until a test above fuzzes it (or it is listed as left out)."""
+    public = {name for name in lp.__all__ if callable(getattr(lp, name))}
+    public |= {f"pytorch.{name}" for name in pt.__all__ if callable(getattr(pt, name))}
+    assert public - set(NOT_FUZZED) == set(FUZZED)
 
 
 @pytest.fixture(scope="module", autouse=True)
