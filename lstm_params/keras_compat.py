@@ -8,9 +8,12 @@ of the formulas.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from . import frontend
 from .comparison import Comparison, ComparisonRow
+from .frontend import non_trainable_params
 from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, Layer, Recurrent, SimpleRNN
 
 __all__ = ["compare_with_keras", "from_keras_layer", "Comparison", "ComparisonRow"]
@@ -23,7 +26,12 @@ WEIGHTLESS = frozenset({
     "ReLU", "Softmax", "LeakyReLU", "ELU", "Identity", "ActivityRegularization",
     "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
     "Lambda", "GaussianNoise", "GaussianDropout",
+    "MaxPooling2D", "MaxPooling3D", "AveragePooling2D", "AveragePooling3D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "Cropping2D", "Cropping3D", "ZeroPadding2D", "ZeroPadding3D",
+    "UpSampling2D", "UpSampling3D", "Rescaling", "CenterCrop", "Resizing", "ThresholdedReLU",
 })
+CONVOLUTIONS = ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
+NORMALIZATIONS = ("BatchNormalization", "LayerNormalization", "GroupNormalization")
 #: Keras's recurrent layers and this package's twins.
 RECURRENT: dict[str, type[Recurrent]] = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN}
 CONV_LSTM = ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
@@ -31,11 +39,13 @@ CONV_LSTM = ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 
 def _shape(layer: Any) -> tuple[Any, ...] | None:
     """The shape of the layer's one input, from the model graph or the build shape; None when it has several."""
+    shapes = getattr(layer, "_build_shapes_dict", None) or {}
     try:
         shape = layer.input.shape
     except (AttributeError, ValueError, RuntimeError):  # not in a graph, or several inputs (a list)
-        shapes = getattr(layer, "_build_shapes_dict", None) or {}
         shape = next(iter(shapes.values())) if len(shapes) == 1 else None
+    if shape is None and "sequences_shape" in shapes:  # a recurrent layer also given its initial state
+        shape = shapes["sequences_shape"]
     if not isinstance(shape, (tuple, list)) or not all(d is None or isinstance(d, int) for d in shape):
         return None  # several inputs (a list of shapes) or something unreadable
     return tuple(shape)
@@ -78,10 +88,39 @@ def _bidirectional(layer: Any, m: int | None) -> Bidirectional | None:
 def _kind(layer: Any) -> str:
     """The layer's class name, with what a Bidirectional wraps: ``Bidirectional(RNN)``."""
     kind = type(layer).__name__
+    if kind == "TimeDistributed":
+        return f"TimeDistributed({type(layer.layer).__name__})"
     if kind != "Bidirectional":
         return kind
     inner = [type(getattr(layer, side, None)).__name__ for side in ("forward_layer", "backward_layer")]
     return f"Bidirectional({inner[0]})" if inner[0] == inner[1] else f"Bidirectional({inner[0]}, {inner[1]})"
+
+
+def _axes(axis: Any) -> list[int]:
+    return [int(a) for a in axis] if isinstance(axis, (list, tuple)) else [int(axis)]
+
+
+def _frontend(layer: Any) -> Layer | None:
+    """The twin of a Keras convolution or normalization layer (None for any other kind)."""
+    kind = type(layer).__name__
+    if kind not in CONVOLUTIONS and kind not in NORMALIZATIONS:
+        return None
+    config = layer.get_config()
+    if kind in CONVOLUTIONS:  # channels_first: (batch, C, ...)
+        channels = _input_dim(layer, 1 if config.get("data_format") == "channels_first" else -1)
+        conv: type[frontend.Conv] = getattr(frontend, kind)
+        return conv(int(config["filters"]), tuple(config["kernel_size"]), channels,
+                    use_bias=bool(config.get("use_bias", True)), groups=int(config.get("groups") or 1))
+    shape = _shape(layer)
+    sizes = [_input_dim(layer, a) for a in _axes(config.get("axis", -1))] if shape else [None]
+    features = None if None in sizes else math.prod(s for s in sizes if s is not None)
+    norm: dict[str, Any] = {"center": bool(config.get("center", True)), "scale": bool(config.get("scale", True))}
+    if kind == "GroupNormalization":
+        return frontend.GroupNormalization(int(config["groups"]), features, **norm)
+    if kind == "LayerNormalization" and config.get("rms_scaling"):
+        norm["center"] = False  # RMS scaling: γ only
+    normalization: type[frontend.BatchNormalization | frontend.LayerNormalization] = getattr(frontend, kind)
+    return normalization(features, **norm)
 
 
 def from_keras_layer(layer: Any) -> Layer | None:
@@ -105,31 +144,42 @@ def from_keras_layer(layer: Any) -> Layer | None:
     elif kind == "Embedding":
         config = layer.get_config()
         twin = Embedding(int(config["input_dim"]), int(config["output_dim"]))
+    elif kind == "TimeDistributed":  # the same layer on every step: the wrapped layer's weights, once
+        twin = from_keras_layer(layer.layer)
     else:
-        twin = None
+        twin = _frontend(layer)
     if twin is not None:
         twin.name = layer.name
     return twin
 
 
+def _size(weights: Any) -> int:
+    return sum(math.prod(int(d) for d in w.shape) for w in weights)
+
+
 def _row(layer: Any) -> ComparisonRow:
     kind = type(layer).__name__
     keras_params = int(layer.count_params()) if layer.built else 0
-    if kind in WEIGHTLESS:
-        return ComparisonRow(layer.name, kind, keras_params, 0, "", "no weights")
+    frozen = _size(layer.non_trainable_weights) if layer.built else 0
+    if kind in WEIGHTLESS or (kind == "TimeDistributed" and type(layer.layer).__name__ in WEIGHTLESS):
+        return ComparisonRow(layer.name, _kind(layer), keras_params, 0, "", "no weights", frozen)
     try:
         twin = from_keras_layer(layer)
     except ValueError as exc:  # Keras builds it, but it cannot run: e.g. the sum of two outputs of different sizes
-        return ComparisonRow(layer.name, kind, keras_params, None, "", f"{_kind(layer)} cannot be modelled: {exc}")
+        return ComparisonRow(layer.name, kind, keras_params, None, "", f"{_kind(layer)} cannot be modelled: {exc}",
+                             frozen, None)
     if twin is None:
         return ComparisonRow(layer.name, kind, keras_params, None, "",
-                             f"{_kind(layer)} is not modelled by lstm_params")
+                             f"{_kind(layer)} is not modelled by lstm_params", frozen, None)
     if twin.input_dim is None:
         return ComparisonRow(layer.name, kind, keras_params, None, "",
-                             "input size unknown: build the model with keras.Input")
+                             "input size unknown: build the model with keras.Input", frozen, None)
     f = twin.formula
     shown = ", ".join(f"{k}={val:,}" for k, val in f.values.items())
-    return ComparisonRow(layer.name, kind, keras_params, twin.params, f"{f.expanded} at {shown}", "")
+    # A frozen layer (trainable=False) keeps every weight out of training; else only BatchNormalization's statistics.
+    ours_frozen = twin.params if not layer.trainable else non_trainable_params(twin)
+    return ComparisonRow(layer.name, _kind(layer) if kind == "TimeDistributed" else kind, keras_params, twin.params,
+                         f"{f.expanded} at {shown}", "", frozen, ours_frozen)
 
 
 def compare_with_keras(model: Any) -> Comparison:
@@ -153,4 +203,5 @@ def compare_with_keras(model: Any) -> Comparison:
     if not model.built:
         raise ValueError(f"model {model.name!r} is not built: create it with keras.Input(shape) first")
     rows = [_row(layer) for layer in layers]
-    return Comparison(model.name, rows, int(model.count_params()))
+    return Comparison(model.name, rows, int(model.count_params()), framework="Keras",
+                      framework_non_trainable=_size(model.non_trainable_weights))
