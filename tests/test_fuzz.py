@@ -564,6 +564,62 @@ def test_framework_imports_take_no_arguments(args):
         assert isinstance(attempt((), lambda f=function: f(*args)), Refused)
 
 
+# -- compare_with_keras on models built at random -------------------------------------------------------------
+
+GRAPH_KINDS = ["LSTM", "GRU", "SimpleRNN", "Bidirectional", "Bidirectional(LSTM, GRU)", "Dense", "Conv1D",
+               "LayerNormalization", "BatchNormalization", "Dropout", "TimeDistributed", "Dot", "Subtract", "Add",
+               "Maximum", "Concatenate", "Attention", "AdditiveAttention", "MultiHeadAttention"]
+BINARY = {"Dot", "Subtract", "Add", "Maximum", "Concatenate", "Attention", "AdditiveAttention", "MultiHeadAttention"}
+
+
+def keras_graph(keras: Any, steps: list[tuple[str, int, int, int]], m: int) -> Any:
+    """A functional model on (5, m) sequences: each step applies a layer to earlier tensors of the graph."""
+    L = keras.layers
+    pool = [keras.Input((5, m))]
+    for kind, width, a, b in steps:
+        x, y = pool[a % len(pool)], pool[b % len(pool)]
+        if kind in BINARY:  # bring both operands to one width first
+            x, y = L.Dense(width)(x), L.Dense(width, use_bias=False)(y)
+            if kind == "MultiHeadAttention":
+                out = L.MultiHeadAttention(2, width)(x, y)
+            else:
+                out = (L.Dot(axes=2) if kind == "Dot" else getattr(L, kind)())([x, y])
+        elif kind == "Bidirectional":
+            out = L.Bidirectional(L.LSTM(width, return_sequences=True), merge_mode="sum")(x)
+        elif kind == "Bidirectional(LSTM, GRU)":
+            out = L.Bidirectional(L.LSTM(width, return_sequences=True),
+                                  backward_layer=L.GRU(width + 1, return_sequences=True, go_backwards=True))(x)
+        elif kind in ("LSTM", "GRU", "SimpleRNN"):
+            out = getattr(L, kind)(width, return_sequences=True, use_bias=width % 2 == 0)(x)
+        elif kind == "Conv1D":
+            out = L.Conv1D(width, 2, padding="same")(x)
+        elif kind == "TimeDistributed":
+            out = L.TimeDistributed(L.Dense(width))(x)
+        elif kind == "Dense":
+            out = L.Dense(width)(x)
+        else:
+            out = getattr(L, kind)(**({"rate": 0.1} if kind == "Dropout" else {}))(x)
+        pool.append(out)
+    return keras.Model(pool[0], pool[-1])
+
+
+@pytest.mark.keras
+@settings(FUZZ, max_examples=12)
+@given(steps=st.lists(st.tuples(st.sampled_from(GRAPH_KINDS), st.integers(1, 6), st.integers(0, 9),
+                                st.integers(0, 9)), min_size=1, max_size=6), m=st.integers(1, 6))
+def test_compare_with_keras_never_raises_nor_miscounts(keras, steps, m):
+    start("compare_with_keras (models built at random)")
+    model = keras_graph(keras, steps, m)
+    comparison = attempt(("model",), lambda: lp.compare_with_keras(model))
+    assert not isinstance(comparison, Refused), comparison.error
+    assert [r.keras_params for r in comparison] == [layer.count_params() for layer in model.layers]
+    for row in comparison:  # a count we give is Keras's: unmodelled or unknown, but never a wrong "match"
+        assert row.params is None or row.params == row.keras_params, str(comparison)
+        assert row.params is not None or row.note, row
+    assert comparison.all_match == all(r.params is not None for r in comparison)
+    assert str(comparison) and comparison._repr_html_()
+
+
 # -- the command line ------------------------------------------------------------------------------------------
 
 #: What an option means when it is not given; giving it with this value changes nothing, and is allowed.
@@ -710,7 +766,8 @@ FUZZED = {
     **dict.fromkeys(["flops", "flops_breakdown"], test_flops), "max_units": test_max_units,
     **dict.fromkeys(["check", "reveal", "CheckResult", "Reveal"], test_check_and_reveal),
     "Formula": test_formula, "Weight": test_weight,
-    **dict.fromkeys(["compare_with_keras", "compare_with_torch"], test_comparisons_refuse_what_is_not_a_model),
+    "compare_with_keras": test_compare_with_keras_never_raises_nor_miscounts,
+    "compare_with_torch": test_comparisons_refuse_what_is_not_a_model,
     **dict.fromkeys(["import_keras", "import_torch"], test_framework_imports_take_no_arguments),
     "explorer": test_explorer, "cell_diagram": test_cell_diagram,
 }
