@@ -35,6 +35,7 @@ from .frontend import (
 )
 from .hardware import (
     DTYPE_BYTES,
+    MIXED_PRECISION,
     OPTIMIZER_STATE,
     flops,
     flops_breakdown,
@@ -98,6 +99,7 @@ __all__ = [
     "Formula",
     "MERGE_MODES",
     "DTYPE_BYTES",
+    "MIXED_PRECISION",
     "memory_bytes",
     "compare_with_keras",
     "compare_with_torch",

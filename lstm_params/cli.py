@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 from . import _validate as v
 from . import pytorch
-from .hardware import DTYPE_BYTES, OPTIMIZER_STATE
+from .hardware import DTYPE_BYTES, INFERENCE_DTYPES, MIXED_PRECISION, OPTIMIZER_STATE
 from .layers import GRU, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN
 from .report import readable_bytes
 
@@ -139,8 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         if kind == "lstm":
             p.add_argument("--proj-size", type=_non_negative_int, default=None, metavar="P", action=_Store,
                            help="PyTorch proj_size: project h to P < N features (default 0: none)")
-        p.add_argument("--dtype", choices=list(DTYPE_BYTES), default=None, action=_Store,
-                       help="also print the weights' and training memory at this dtype, and FLOPs per step")
+        p.add_argument("--dtype", choices=[*DTYPE_BYTES, *MIXED_PRECISION], default=None, action=_Store,
+                       help="also print the weights' and training memory at this dtype or Keras mixed policy "
+                       "(float32 variables), and FLOPs per step; int8 (inference) only its weights")
         p.add_argument("--optimizer", choices=list(OPTIMIZER_STATE), default=None, action=_Store,
                        help="the optimizer whose state --dtype's training memory counts (default adam; "
                        "needs --dtype)")
@@ -169,6 +170,9 @@ def _layer(args: argparse.Namespace) -> Layer:
     if args.optimizer is not None and args.dtype is None:
         raise ValueError(f"--optimizer only changes the --dtype figures: add --dtype (got --optimizer "
                          f"{args.optimizer})")
+    if args.optimizer is not None and args.dtype in INFERENCE_DTYPES:
+        raise ValueError(f"--optimizer sizes training, and --dtype {args.dtype} is for inference: train in float32 "
+                         f"or a mixed policy (got --optimizer {args.optimizer})")
     if args.framework == "pytorch":
         return _torch_layer(args)
     for option in ("num_layers", "proj_size"):
@@ -189,14 +193,16 @@ def _layer(args: argparse.Namespace) -> Layer:
 
 
 def _planning(layer: Layer, dtype: str, optimizer: str) -> str:
-    weights, train = layer.memory_bytes(dtype), layer.training_memory_bytes(dtype, optimizer)
-    slots = OPTIMIZER_STATE[optimizer]
-    return "\n".join([
-        f"Weights in {dtype}: {weights:,} bytes ({readable_bytes(weights)})",
-        f"Training in {dtype} with {optimizer} (weights + gradients + {slots} state tensor(s) per weight): "
-        f"{train:,} bytes ({readable_bytes(train)})",
-        f"FLOPs per step and sample: {layer.flops():,} (2 per multiply-add; see lstm_params.hardware)",
-    ])
+    weights = layer.memory_bytes(dtype)
+    lines = [f"Weights in {dtype}: {weights:,} bytes ({readable_bytes(weights)})"]
+    if dtype in INFERENCE_DTYPES:
+        lines.append(f"Training: not in {dtype}, which holds a trained model's weights for inference")
+    else:
+        train, slots = layer.training_memory_bytes(dtype, optimizer), OPTIMIZER_STATE[optimizer]
+        lines.append(f"Training in {dtype} with {optimizer} (weights + gradients + {slots} state tensor(s) per "
+                     f"weight): {train:,} bytes ({readable_bytes(train)})")
+    lines.append(f"FLOPs per step and sample: {layer.flops():,} (2 per multiply-add; see lstm_params.hardware)")
+    return "\n".join(lines)
 
 
 def _discard_stdout() -> None:

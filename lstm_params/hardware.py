@@ -5,8 +5,16 @@ Memory
     prints next to "Total params".  *Training*: the weights, one gradient per weight and
     the optimizer's state (Adam keeps two moments per weight, so weights + gradients +
     2 moments = 4 × the weights; plain SGD keeps nothing, 2 ×; SGD with momentum one
-    velocity, 3 ×), all at the same dtype.  Activations saved for backpropagation through
-    time are not included: they grow with batch × timesteps, not with the count.
+    velocity, 3 ×), all in the dtype of the variables.  Activations saved for
+    backpropagation through time are not included: they grow with batch × timesteps, not
+    with the count.
+
+    *Mixed precision* takes Keras's policy names (:data:`MIXED_PRECISION`):
+    ``"mixed_bfloat16"`` and ``"mixed_float16"`` compute in 16 bits but keep the variables
+    in float32, so the gradients (taken with respect to those variables) and the
+    optimizer's state are float32 too: 16 bytes per parameter with Adam, as in float32.
+    int8 stores a trained model's weights for inference: :func:`memory_bytes` takes it,
+    :func:`training_memory_bytes` refuses it.
 
 FLOPs
     One multiply-add (a weight times an input, added to a sum) counts as 2 FLOPs, and
@@ -36,6 +44,8 @@ FLOPs
 8914944
 >>> training_memory_bytes(4_457_472, "float32", "adam")  # 4 × the weights
 71319552
+>>> training_memory_bytes(4_457_472, "mixed_bfloat16", "adam")  # float32 variables: the same
+71319552
 """
 
 from __future__ import annotations
@@ -48,11 +58,19 @@ from . import _validate as v
 if TYPE_CHECKING:
     from .weights import Weight
 
-__all__ = ["DTYPE_BYTES", "OPTIMIZER_STATE", "memory_bytes", "training_memory_bytes", "flops",
-           "flops_breakdown", "max_units", "dtype_bytes"]
+__all__ = ["DTYPE_BYTES", "MIXED_PRECISION", "INFERENCE_DTYPES", "OPTIMIZER_STATE", "memory_bytes",
+           "training_memory_bytes", "flops", "flops_breakdown", "max_units", "dtype_bytes"]
 
 #: Bytes per parameter for the dtypes the planning figures know.
 DTYPE_BYTES: dict[str, int] = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+
+#: Keras's mixed-precision policies (``keras.mixed_precision.Policy``): name -> (compute dtype, variable dtype).
+#: The variables, and so the gradients and the optimizer's state, are float32.
+MIXED_PRECISION: dict[str, tuple[str, str]] = {"mixed_float16": ("float16", "float32"),
+                                               "mixed_bfloat16": ("bfloat16", "float32")}
+
+#: Dtypes that hold a trained model's weights for inference; nothing is trained in them.
+INFERENCE_DTYPES: frozenset[str] = frozenset({"int8"})
 
 #: Tensors of optimizer state kept per weight (Keras 3 and torch.optim build the same slots).
 OPTIMIZER_STATE: dict[str, int] = {
@@ -77,9 +95,15 @@ class _Counted(Protocol):
 
 
 def dtype_bytes(dtype: Any) -> int:
-    """Bytes per scalar of ``dtype``; an unknown dtype is a ValueError naming it."""
+    """Bytes per stored scalar of ``dtype`` or of a mixed policy's variables; unknown: a ValueError naming it.
+
+    >>> dtype_bytes("bfloat16"), dtype_bytes("mixed_bfloat16")  # the policy keeps float32 variables
+    (2, 4)
+    """
+    if isinstance(dtype, str) and dtype in MIXED_PRECISION:
+        return DTYPE_BYTES[MIXED_PRECISION[dtype][1]]
     if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
-        known = ", ".join(repr(k) for k in DTYPE_BYTES)
+        known = ", ".join(repr(k) for k in [*DTYPE_BYTES, *MIXED_PRECISION])
         raise ValueError(f"dtype must be one of {known}, got {v.shown(dtype)}")
     return DTYPE_BYTES[dtype]
 
@@ -97,20 +121,22 @@ def optimizer_state(optimizer: Any) -> int:
 
 
 def memory_bytes(params: Any, dtype: Any = "float32") -> int:
-    """Bytes taken by ``params`` scalars of ``dtype``."""
+    """Bytes taken by ``params`` scalars of ``dtype`` (a mixed policy: its float32 variables)."""
     count = v.non_negative_int("params", params, at_most=None)
     return count * dtype_bytes(dtype)
 
 
 def training_memory_bytes(params: Any, dtype: Any = "float32", optimizer: Any = "adam") -> int:
-    """Bytes for the weights, their gradients and the optimizer's state, all at ``dtype``.
+    """Bytes for the weights, their gradients and the optimizer's state, all in the variables' dtype.
 
     Parameters
     ----------
     params:
         Number of trainable parameters.
     dtype:
-        One of :data:`DTYPE_BYTES`.
+        A float dtype of :data:`DTYPE_BYTES` (everything in it), or a Keras policy of
+        :data:`MIXED_PRECISION` (16-bit compute, float32 variables, gradients and state).
+        An inference dtype (:data:`INFERENCE_DTYPES`, int8) is refused.
     optimizer:
         One of :data:`OPTIMIZER_STATE`: ``"adam"`` (4 × the weights), ``"sgd"`` (2 ×),
         ``"momentum"`` (3 ×)...
@@ -119,7 +145,18 @@ def training_memory_bytes(params: Any, dtype: Any = "float32", optimizer: Any = 
     -------
     >>> training_memory_bytes(1000, "float32", "sgd"), training_memory_bytes(1000, "float16", "momentum")
     (8000, 6000)
+    >>> training_memory_bytes(1000, "mixed_bfloat16", "adam")  # 16 bytes per parameter
+    16000
+    >>> training_memory_bytes(1000, "int8", "adam")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: dtype='int8' is for inference: a model is trained in float32 or a mixed policy (...)...
     """
+    if isinstance(dtype, str) and dtype in INFERENCE_DTYPES:
+        policies = ", ".join(repr(k) for k in MIXED_PRECISION)
+        raise ValueError(f"dtype={dtype!r} is for inference: a model is trained in float32 or a mixed policy "
+                         f"({policies}) and then quantized; memory_bytes(..., {dtype!r}) gives the size of its "
+                         f"{dtype} weights")
     weights = memory_bytes(params, dtype)
     return weights * (2 + optimizer_state(optimizer))
 
@@ -222,7 +259,7 @@ def max_units(budget_bytes: Any, make: Callable[[int], Any], *, dtype: Any = "fl
         times.  n stops at :data:`~lstm_params._validate.MAX_SIZE` (2**63 - 1, the largest
         size a framework holds): a budget that fits even that is refused.
     dtype:
-        One of :data:`DTYPE_BYTES`.
+        One of :data:`DTYPE_BYTES` or :data:`MIXED_PRECISION` (int8 only with ``optimizer=None``).
     optimizer:
         Count training memory with this optimizer (:func:`training_memory_bytes`), or
         ``None`` for the weights alone (inference).
@@ -249,6 +286,7 @@ def max_units(budget_bytes: Any, make: Callable[[int], Any], *, dtype: Any = "fl
     dtype_bytes(dtype)
     if optimizer is not None:
         optimizer_state(optimizer)
+        training_memory_bytes(0, dtype, optimizer)  # refuses an inference dtype before any layer is built
 
     def cost(n: int) -> int:
         layer = make(n)

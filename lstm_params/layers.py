@@ -137,10 +137,16 @@ class Layer:
     @property
     def formula(self) -> Formula:
         """The symbolic count, derived from :attr:`weights`."""
+        return self._formula()
+
+    def _formula(self, keep: Callable[[Weight], bool] | None = None) -> Formula:
+        """The symbolic count of the pieces ``keep`` accepts (all by default), over every copy."""
         m = self._need_input_dim()
         counts: dict[tuple[str, ...], int] = {}
         for copies, ws in self._weight_groups():
             for w in ws:
+                if keep is not None and not keep(w):
+                    continue
                 for term in self._formula_terms(w):
                     counts[term] = counts.get(term, 0) + copies
         return Formula.from_counts(counts, self._symbols(m))

@@ -40,6 +40,7 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from . import _validate as v
+from .formula import Formula
 from .layers import Layer
 from .weights import Weight
 
@@ -86,6 +87,8 @@ class TorchRecurrent(Layer):
     gates: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: Elementwise FLOPs per hidden unit and step besides the biases (see lstm_params.hardware).
     elementwise_per_unit: ClassVar[int] = 0
+    #: Gates whose recurrent bias b_h· is only ever added to b_i·, so it folds into it (see :attr:`free_params`).
+    folding_gates: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = 1, bias: Any = True,
                  bidirectional: Any = False, *, proj_size: Any = 0, name: str | None = None) -> None:
@@ -222,6 +225,37 @@ class TorchRecurrent(Layer):
         parts += ["both directions"] if self.bidirectional else []
         return f" (summed over {' and '.join(parts)})" if parts else ""
 
+    # -- free parameters --------------------------------------------------------------
+    def _free(self, w: Weight) -> bool:
+        """False for a recurrent bias that folds into its gate's input bias."""
+        return not (w.role == "recurrent bias" and w.gate in self.folding_gates)
+
+    @property
+    def free_params(self) -> int:
+        """Parameters left once every redundant bias is folded away; the module computes nothing more with the rest.
+
+        A recurrent bias b_h· added next to its input bias b_i· inside the same σ or tanh only
+        counts through the sum b_i· + b_h·: add it to b_i·, zero it, and no output changes.
+        That holds for every gate of the LSTM and the RNN, leaving Keras's count, and for the
+        GRU's reset and update gates, but not for its candidate ("new") gate, where the reset
+        gate multiplies W_hn h + b_hn, bias included: 3(nm + n² + n) + n.
+
+        >>> LSTM(4096, 256).free_params  # Keras's LSTM(256) on 4096 features: 4(nm + n² + n)
+        4457472
+        >>> GRU(64, 32).params - GRU(64, 32).free_params  # b_hr and b_hz fold, b_hn stays
+        64
+        """
+        return self._weight_total(self._free)
+
+    @property
+    def free_formula(self) -> Formula:
+        """The symbolic :attr:`free_params`, derived from the weight list without the biases that fold.
+
+        >>> GRU(64, 32).free_formula.expanded
+        '3nm + 3n² + 4n'
+        """
+        return self._formula(self._free)
+
     def _elementwise_flops(self) -> int:
         return self.elementwise_per_unit * self.hidden_size * self.num_layers * self.directions
 
@@ -272,6 +306,7 @@ class LSTM(TorchRecurrent):
     kind = "nn.LSTM"
     keras_name = "lstm"
     gates = (("i", "input"), ("f", "forget"), ("g", "cell"), ("o", "output"))
+    folding_gates = ("input", "forget", "cell", "output")
     elementwise_per_unit = 13
 
     def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = 1, bias: Any = True,
@@ -298,6 +333,7 @@ class GRU(TorchRecurrent):
     kind = "nn.GRU"
     keras_name = "gru"
     gates = (("r", "reset"), ("z", "update"), ("n", "new"))
+    folding_gates = ("reset", "update")  # not "new": r multiplies W_hn h + b_hn
     elementwise_per_unit = 10
 
 
@@ -313,6 +349,7 @@ class RNN(TorchRecurrent):
     kind = "nn.RNN"
     keras_name = "simple_rnn"
     gates = (("", ""),)
+    folding_gates = ("",)
     elementwise_per_unit = 2
 
     def __init__(self, input_size: Any, hidden_size: Any, num_layers: Any = 1, nonlinearity: Any = "tanh",
@@ -329,6 +366,7 @@ class RNN(TorchRecurrent):
 
     def _extra_repr(self) -> list[str]:
         return [] if self.nonlinearity == "tanh" else [f"nonlinearity={self.nonlinearity!r}"]
+
 
 class TorchCell(TorchRecurrent):
     """One step of a recurrent module: ``nn.LSTMCell``, ``nn.GRUCell``, ``nn.RNNCell``.

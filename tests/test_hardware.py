@@ -438,6 +438,10 @@ def test_spatial_shape_reaches_convlstm_through_every_flops_method():
        budget=st.integers(2_000, 3_000_000), dtype=st.sampled_from(list(lp.DTYPE_BYTES)),
        optimizer=st.sampled_from([None, "sgd", "momentum", "adam"]))
 def test_max_units_is_the_largest_keras_layer_that_fits(keras, kind, m, budget, dtype, optimizer):
+    if dtype == "int8" and optimizer is not None:  # an inference dtype: training in it is refused
+        with pytest.raises(ValueError, match="dtype='int8' is for inference"):
+            lp.max_units(budget, lambda units: getattr(lp, kind)(units, input_dim=m), dtype=dtype, optimizer=optimizer)
+        return
     n = lp.max_units(budget, lambda units: getattr(lp, kind)(units, input_dim=m), dtype=dtype, optimizer=optimizer)
     copies = 1 if optimizer is None else 2 + {"sgd": 0, "momentum": 1, "adam": 2}[optimizer]
 
