@@ -9,6 +9,9 @@ for the layers in :mod:`lstm_params.layers`:
   ``PeepholeLSTMCell`` stored the three vectors under the names used here.
 * :class:`CIFGLSTM`, the coupled input-forget gate LSTM: f = 1 - i, so only three
   transformations (i, c, o) have weights: 3(nm + n² + n).
+* :class:`LSTMP`, the projection LSTM of Sak et al. (2014): the output of n cells is
+  projected to p < n (or = n) numbers, and that projection r is what recurs, so U
+  shrinks to 4 × n×p and P (p×n) is added: 4n(m + p + 1) + np, plus 3n with peepholes.
 * :class:`ConvLSTM1D`, :class:`ConvLSTM2D`, :class:`ConvLSTM3D` (Keras layers of the same
   names): every matrix product becomes a convolution, so each gate's W is a kernel of
   k₁ × … × C × F weights and U one of k₁ × … × F × F: 4F(∏k·(C + F) + 1).  Here
@@ -31,7 +34,7 @@ from . import _validate as v
 from .layers import LSTM, Recurrent
 from .weights import Weight
 
-__all__ = ["PeepholeLSTM", "CIFGLSTM", "ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
+__all__ = ["PeepholeLSTM", "CIFGLSTM", "LSTMP", "ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
 
 class PeepholeLSTM(Recurrent):
@@ -77,6 +80,87 @@ class CIFGLSTM(Recurrent):
     keras_name = "cifg_lstm"
     gates = (("i", "input"), ("c", "cell"), ("o", "output"))
     elementwise_per_unit = 12  # the LSTM's 13n, one gate (add + σ) fewer, plus f = 1 - i
+
+
+
+class LSTMP(Recurrent):
+    """The LSTM with a recurrent projection layer (Sak, Senior & Beaufays 2014), as TensorFlow 1 builds it.
+
+    ``tf.compat.v1.nn.rnn_cell.LSTMCell(num_units=n, num_proj=p, use_peepholes=...)``: the
+    cell computes n-wide gates and cell state as an LSTM does, then projects its output
+    m_t = o ⊙ tanh(c_t) to r_t = P m_t with P (p×n); r_t is the layer's output and what
+    the gates read at the next step, so each gate's recurrent kernel is n×p instead of
+    n×n.  One bias per gate, and optional diagonal peepholes (3n) as in
+    :class:`PeepholeLSTM`.  TensorFlow stores W and U stacked in one ``kernel``
+    (m + p, 4n), gates in the order i, j (the candidate, c here), f, o, the peepholes as
+    ``w_f_diag``, ``w_i_diag``, ``w_o_diag`` and P as ``projection/kernel`` (n, p).
+    TensorFlow lets p equal n (``torch.nn.LSTM(proj_size=p)`` requires p < n, and has
+    two biases per gate and no peepholes).
+
+    Parameters
+    ----------
+    units:
+        n, the cells (the size of the gates and of c).
+    proj_units:
+        p, the size of the projection r (the output, and the recurrent input).
+    input_dim:
+        m, features per timestep.
+    peephole:
+        Whether i, f and o also read the cell state through diagonal weights.
+    use_bias, return_sequences:
+        As for :class:`~lstm_params.layers.LSTM`.
+
+    Example
+    -------
+    >>> layer = LSTMP(1024, 512, input_dim=40)  # 4·1024·(40 + 512 + 1) + 1024·512
+    >>> layer.params, layer.formula.expanded
+    (2789376, '4nm + 5np + 4n')
+    >>> LSTMP(1024, 512, input_dim=40, peephole=True).params - layer.params
+    3072
+    >>> layer.variables
+    {'kernel': (552, 4096), 'bias': (4096,), 'projection/kernel': (1024, 512)}
+    """
+
+    kind = "LSTMP"
+    keras_name = "lstmp"
+    gates = (("i", "input"), ("c", "cell"), ("f", "forget"), ("o", "output"))  # TF1's i, j, f, o
+    elementwise_per_unit = LSTM.elementwise_per_unit
+    peepholes: ClassVar[tuple[tuple[str, str], ...]] = (("f", "forget"), ("i", "input"), ("o", "output"))  # TF1's
+
+    def __init__(self, units: Any, proj_units: Any, input_dim: Any = None, *, peephole: Any = False,
+                 use_bias: Any = True, return_sequences: Any = False, name: str | None = None) -> None:
+        self.proj_units = v.positive_int("proj_units", proj_units)
+        self.peephole = v.flag("peephole", peephole)
+        super().__init__(units, input_dim, use_bias=use_bias, return_sequences=return_sequences, name=name)
+
+    @property
+    def output_dim(self) -> int:
+        return self.proj_units
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        return {"units": self.units, "proj_units": self.proj_units, **config, "peephole": self.peephole}
+
+    def _symbols(self, m: int) -> dict[str, int]:
+        return {"m": m, "n": self.units, "p": self.proj_units}
+
+    def _weights(self, m: int) -> list[Weight]:
+        n, p = self.units, self.proj_units
+        stacked = (m + p, 4 * n)
+        out = []
+        for rows, role, cols, sym, letter in ((f"0:{m}", "input kernel", m, "m", "W"),
+                                              (f"{m}:{m + p}", "recurrent kernel", p, "p", "U")):
+            out += [Weight(f"{letter}_{g}", gate, role, (n, cols), ("n", sym), "kernel", stacked,
+                           f"[{rows}, {k * n}:{(k + 1) * n}]", transposed=True)
+                    for k, (g, gate) in enumerate(self.gates)]
+        if self.use_bias:
+            out += [Weight(f"b_{g}", gate, "bias", (n,), ("n",), "bias", (4 * n,), f"[{k * n}:{(k + 1) * n}]")
+                    for k, (g, gate) in enumerate(self.gates)]
+        if self.peephole:
+            out += [Weight(f"P_{g}", gate, "peephole", (n,), ("n",), f"w_{g}_diag", (n,)) for g, gate in self.peepholes]
+        out.append(Weight("P", "", "projection", (p, n), ("p", "n"), "kernel", (n, p), transposed=True,
+                          scope="projection"))
+        return out
 
 
 def _kernel_size(value: Any, rank: int) -> tuple[int, ...]:
