@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
@@ -205,6 +206,18 @@ _WATCH_OUTPUTS = """() => {
 }"""
 
 
+def _press_right(page: Any, presses: int) -> tuple[int, int]:
+    """Press the right arrow on the n slider ``presses`` times, timing each (window.__lp); return (n before, m)."""
+    page.evaluate(_WATCH_OUTPUTS)
+    page.locator(".lp-units .noUi-handle").focus()
+    n = int(page.inner_text(".lp-units .widget-readout"))
+    for i in range(presses):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => window.__lp.presses.length > {i} && window.__lp.pictures.length > {i}")
+        page.wait_for_timeout(50)  # a person's presses are apart; let this one settle
+    return n, int(page.inner_text(".lp-input-dim .widget-readout"))
+
+
 def _serve_app() -> ModuleType:
     import importlib.util
 
@@ -237,15 +250,7 @@ def bench_browser(loads: int = 5, presses: int = 20) -> Rows:
                 load_ms.append(page.evaluate("() => window.__lp.firstTotal"))
             if i < loads:
                 page.close(run_before_unload=True)
-        page.evaluate(_WATCH_OUTPUTS)
-        handle = page.locator(".lp-units .noUi-handle")
-        handle.focus()
-        n = int(page.inner_text(".lp-units .widget-readout"))
-        for i in range(presses):
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function(f"() => window.__lp.presses.length > {i} && window.__lp.pictures.length > {i}")
-            page.wait_for_timeout(50)  # a person's presses are apart; let this one settle
-        m = int(page.inner_text(".lp-input-dim .widget-readout"))
+        n, m = _press_right(page, presses)
         shown = page.inner_text(".lp-total-number")
         assert shown == f"{lp.LSTM(n + presses, input_dim=m).params:,}", shown  # the page ended right
         key_ms = page.evaluate("() => window.__lp.presses")
@@ -260,12 +265,80 @@ def bench_browser(loads: int = 5, presses: int = 20) -> Rows:
                                              f"max {max(picture_ms):.1f} ms")]
 
 
+# -- the book's live explorer (Pyodide in headless Chromium, no server but a static one) ---------------------
+LIVE_COLD_BUDGET_S = 8.0  # cold load to the first live total, on a 2-core machine
+LIVE_KEY_BUDGET_MS = 50.0  # key press to the updated total
+
+
+def _live_site() -> Path:
+    """The built book's live explorer (make site's _site/live), or a fresh build of it in build/bench-live."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_book
+    import live_explorer
+
+    if (ROOT / "_site" / build_book.LIVE_PAGE).is_file():
+        return ROOT / "_site"
+    out = ROOT / "build" / "bench-live"
+    if not (out / build_book.LIVE_PAGE).is_file():
+        snapshot = build_book.stored_snapshot(sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+        live_explorer.build_live(out / "live", ROOT / "build" / "bench-live-work", snapshot)
+    return out
+
+
+def bench_live(loads: int = 3, presses: int = 20) -> Rows:
+    """The book's live explorer in headless Chromium: cold load to first live total, key press to new total."""
+    from playwright.sync_api import sync_playwright
+
+    import lstm_params as lp
+
+    site = _live_site()
+    import build_book  # on sys.path since _live_site
+
+    cold_ms: list[float] = []
+    warm_ms: list[float] = []
+    with build_book.Served(site) as url, sync_playwright() as p:
+        browser = _serve_app().launch_chromium(p)
+        for _ in range(loads):
+            context = browser.new_context(viewport={"width": 1280, "height": 1500})  # empty cache: a cold load
+            page = None
+            for times in (cold_ms, warm_ms):  # then again in the same profile (HTTP and code caches warm)
+                page = context.new_page()
+                page.add_init_script(_BROWSER_PROBE)
+                page.goto(url + build_book.LIVE_PAGE)
+                page.wait_for_function("() => window.lpLiveReadyAt !== undefined", timeout=120_000)
+                times.append(page.evaluate("() => window.lpLiveReadyAt"))
+                if times is cold_ms:
+                    page.close()
+            assert page is not None
+            if len(cold_ms) < loads:
+                context.close()
+        n, m = _press_right(page, presses)
+        shown = page.inner_text("#rendered_cells .lp-total-number")
+        assert shown == f"{lp.LSTM(n + presses, input_dim=m).params:,}", shown  # the page ended right
+        key_ms = page.evaluate("() => window.__lp.presses")
+        browser.close()
+    cold, key = statistics.median(cold_ms) / 1000, statistics.median(key_ms)
+
+    def verdict(ok: bool) -> str:
+        return "within budget" if ok else "OVER budget"
+
+    return [(f"cold load to first total ({loads})", f"median {cold:.1f} s, max {max(cold_ms) / 1000:.1f} s "
+                                                   f"(budget {LIVE_COLD_BUDGET_S:.0f} s: "
+                                                   f"{verdict(cold <= LIVE_COLD_BUDGET_S)})"),
+            (f"second visit, same profile ({loads})", f"median {statistics.median(warm_ms) / 1000:.1f} s"),
+            (f"key press to new total ({presses})", f"median {key:.1f} ms, max {max(key_ms):.1f} ms "
+                                                   f"(budget {LIVE_KEY_BUDGET_MS:.0f} ms: "
+                                                   f"{verdict(key <= LIVE_KEY_BUDGET_MS)})"),
+            ("machine", f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")]
+
+
 SECTIONS: dict[str, Callable[[], Rows]] = {
     "import": bench_import,
     "cli": bench_cli,
     "explorer": bench_explorer,
     "plots": bench_plots,
     "browser": bench_browser,
+    "live": bench_live,
 }
 
 

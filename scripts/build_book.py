@@ -162,6 +162,10 @@ class Answers:
             return captured.expected
         except NameError:  # a Keras model, torch, a variable of the notebook: not here
             return None
+        except Exception as error:  # the cell fails with this package: the page says the answer is in the notebook
+            print(f"build_book.py: warning: an exercise fails here ({type(error).__name__}: {error}); "
+                  "its page shows no answer", file=sys.stderr)
+            return None
         return None
 
 
@@ -195,6 +199,34 @@ LIVE_NOTE = ("<div class='lp-live-note'><b>Live widget.</b> Sliders need a runni
              "where the widget sits, not the widget itself. Run <code>make lab</code> to run this notebook.</div>")
 
 
+LIVE_PAGE = "live/voici/render/explorer.html"  # in the book, from a page at its root
+EXPLORER_CLASS = "lp-explorer-snapshot"  # the stored HTML of lp.explorer() in a notebook
+
+
+def live_frame(title: str = "The slider explorer, running in your browser") -> str:
+    """The live explorer in a page of the book: a frame of the Voici page, as tall as its content."""
+    return (f"<div class='lp-live-frame'><iframe class='lp-live' src='{LIVE_PAGE}' title='{html.escape(title)}' "
+            "style='width: 100%; height: 1500px; border: 0'></iframe></div>")
+
+
+LIVE_IN_PAGE = ("<div class='lp-live-note'><b>Live.</b> The explorer below runs in your browser: Python (Pyodide) "
+                "starts in the page, which takes a few seconds, then the sliders are yours. Nothing is sent anywhere."
+                "</div>")
+
+
+def stored_snapshot(notebooks: list[Path]) -> str:
+    """The explorer as the series stored it (the first lp.explorer() output), else as the package draws it now."""
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            for out in cell.get("outputs", []):
+                snapshot = _text(out.get("data", {}).get("text/html", ""))
+                if WIDGET_MIME in out.get("data", {}) and EXPLORER_CLASS in snapshot:
+                    return snapshot
+    import lstm_params as lp
+
+    return str(lp.explorer().snapshot().html)
+
+
 def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
@@ -210,8 +242,11 @@ def png_width(data: str) -> int:
 _README_LINK = re.compile(r"\]\((?:\.\./)?README\.md(#[^)]*)?\)")
 
 
-def prepare_notebook(nb: dict[str, Any]) -> dict[str, Any]:
-    """The notebook as the book shows it (a copy; see the module docs for what changes)."""
+def prepare_notebook(nb: dict[str, Any], live: bool = False) -> dict[str, Any]:
+    """The notebook as the book shows it (a copy; see the module docs for what changes).
+
+    With ``live``, the first explorer (``lp.explorer()``'s output) becomes the live explorer.
+    """
     nb = copy.deepcopy(nb)
     answers = Answers()
     for cell in nb["cells"]:
@@ -231,6 +266,10 @@ def prepare_notebook(nb: dict[str, Any]) -> dict[str, Any]:
             data = out.get("data", {})
             if WIDGET_MIME in data:
                 snapshot = _text(data.get("text/html", ""))
+                if live and EXPLORER_CLASS in snapshot:
+                    live = False  # one live explorer per page: each starts its own Python
+                    out["data"] = {"text/html": LIVE_IN_PAGE + live_frame(), "text/plain": "the live explorer"}
+                    continue
                 out["data"] = {"text/html": SNAPSHOT_NOTE + snapshot if snapshot else LIVE_NOTE,
                                "text/plain": "a live widget"}
             if "image/png" in data:
@@ -252,10 +291,14 @@ def notebook_table(chapters: list[Chapter]) -> str:
     return "\n".join(rows)
 
 
-def front_page(template: str, chapters: list[Chapter]) -> str:
+LIVE_LINK = ("[The explorer, live](explorer.md): the sliders of notebook 03 running in your browser (Python by "
+             "Pyodide, nothing to install).")
+
+
+def front_page(template: str, chapters: list[Chapter], live: bool) -> str:
     return (template.replace("{{ notebook_table }}", notebook_table(chapters))
-            .replace("{{ live_note }}", "")
-            .replace("{{ toctree }}", "\n".join(c.name for c in chapters)))
+            .replace("{{ live_note }}", LIVE_LINK if live else "")
+            .replace("{{ toctree }}", "\n".join([*(c.name for c in chapters), *(["explorer"] if live else [])])))
 
 
 # -- the build --------------------------------------------------------------------------------
@@ -271,18 +314,24 @@ def _empty(folder: Path, what: str) -> None:
     (folder / MARKER).write_text("built by scripts/build_book.py; emptied on every build\n", encoding="utf-8")
 
 
-def stage(notebooks: Path, src: Path) -> list[Chapter]:
+def stage(notebooks: Path, src: Path, live: bool = True) -> list[Chapter]:
     """Copy docs/ and the prepared notebooks into ``src``, the folder Sphinx reads."""
     if not notebooks.is_dir():
         raise ValueError(f"notebooks must be a folder, got {notebooks}")
     chapters = find_chapters(notebooks)
     _empty(src, "the staging folder")
-    shutil.copytree(DOCS, src, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(DOCS, src, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "live"))
     index = src / "index.md"
-    index.write_text(front_page(index.read_text(encoding="utf-8"), chapters), encoding="utf-8")
+    index.write_text(front_page(index.read_text(encoding="utf-8"), chapters, live), encoding="utf-8")
+    explorer = src / "explorer.md"
+    if live:
+        explorer.write_text(explorer.read_text(encoding="utf-8").replace(
+            "{{ live_frame }}", f"```{{raw}} html\n{live_frame()}\n```"), encoding="utf-8")
+    else:
+        explorer.unlink()
     for chapter in chapters:
         nb = json.loads(chapter.source.read_text(encoding="utf-8"))
-        (src / chapter.source.name).write_text(json.dumps(prepare_notebook(nb), indent=1), encoding="utf-8")
+        (src / chapter.source.name).write_text(json.dumps(prepare_notebook(nb, live), indent=1), encoding="utf-8")
     return chapters
 
 
@@ -339,13 +388,21 @@ def sphinx(src: Path, out: Path, doctrees: Path) -> None:
         raise RuntimeError(f"sphinx failed ({done.returncode}):\n{done.stderr or done.stdout}")
 
 
-def build(notebooks: Path = ROOT / "notebooks", out: Path = ROOT / "_site", work: Path = BUILD) -> list[Chapter]:
-    """The whole book into ``out``; return the chapters it holds."""
-    chapters = stage(notebooks, work / "src")
+def build(notebooks: Path = ROOT / "notebooks", out: Path = ROOT / "_site", work: Path = BUILD,
+          live: bool = True) -> list[Chapter]:
+    """The whole book into ``out``, with the live explorer unless ``live`` is False; return its chapters."""
+    chapters = stage(notebooks, work / "src", live)
     _empty(out, "out")
-    sphinx(work / "src", out, work / "doctrees")
-    (out / MARKER).write_text("built by scripts/build_book.py; emptied on every build\n", encoding="utf-8")
+    # into the work folder first: MyST-NB writes its jupyter_execute/ beside Sphinx's output folder
+    html = work / "html"
+    shutil.rmtree(html, ignore_errors=True)
+    sphinx(work / "src", html, work / "doctrees")
+    shutil.copytree(html, out, dirs_exist_ok=True)
     vendor_mathjax(out)
+    if live:
+        import live_explorer
+
+        live_explorer.build_live(out / "live", work / "live", stored_snapshot([c.source for c in chapters]))
     return chapters
 
 
@@ -388,6 +445,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="folder of NN_name.ipynb")
     parser.add_argument("--out", type=Path, default=ROOT / "_site", help="build folder (emptied first)")
+    parser.add_argument("--no-live", action="store_true", help="leave the live explorer out (a quicker build)")
     parser.add_argument("--serve", action="store_true", help="serve the built book on 127.0.0.1 (Ctrl+C stops)")
     parser.add_argument("--port", type=int, default=0, help="with --serve: the port (default: a free one)")
     args = parser.parse_args(argv)
@@ -403,7 +461,7 @@ def main(argv: list[str]) -> int:
                 return 0
     start = time.monotonic()
     try:
-        chapters = build(args.notebooks, args.out)
+        chapters = build(args.notebooks, args.out, live=not args.no_live)
     except ValueError as error:
         parser.exit(2, f"build_book.py: error: {error}\n")
     size = folder_size(args.out) / 1e6

@@ -8,3 +8,12 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// The live explorer's frame takes the height of its page (the page posts it: docs/live/index.html.j2).
+window.addEventListener("message", (event) => {
+  const height = event.data && event.data.lpLiveHeight;
+  if (!Number.isFinite(height)) return;
+  for (const frame of document.querySelectorAll("iframe.lp-live")) {
+    if (frame.contentWindow === event.source) frame.style.height = `${Math.ceil(height) + 4}px`;
+  }
+});
