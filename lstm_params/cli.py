@@ -15,7 +15,7 @@ early (``| head``) ends it quietly with status 1.  There is never a traceback.
 from __future__ import annotations
 
 import argparse
-import io
+import contextlib
 import os
 import re
 import sys
@@ -43,6 +43,12 @@ class _Parser(argparse.ArgumentParser):
         # argparse quotes some of what was typed as it is: a newline or a terminal escape would come out raw.
         shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
         self.exit(2, f"{self.prog}: error: {shown}\n")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message and file is sys.stdout:  # --help: argparse would drop a failed write silently; main reports it
+            file.write(message)
+        else:
+            super()._print_message(message, file)
 
 
 def _once(action: argparse.Action, namespace: argparse.Namespace, shown: str) -> None:
@@ -215,19 +221,23 @@ def _discard_stdout() -> None:
         pass
 
 
+def _unwritable(exc: OSError) -> int:
+    """Stdout failed: 1 with one line on stderr, or 1 quietly for a closed pipe (``| head`` read what it wanted)."""
+    _discard_stdout()
+    if not isinstance(exc, BrokenPipeError):
+        with contextlib.suppress(OSError, AttributeError):  # stderr full or closed too: nothing more can be said
+            sys.stderr.write(f"{PROG}: error: cannot write the output: {exc}\n")
+    return 1
+
+
 def _write(text: str) -> int:
-    """Write ``text`` to stdout; 1 with one line on stderr when it cannot be written, 1 quietly for a closed pipe."""
+    """Write ``text`` to stdout and flush it: 0, or what :func:`_unwritable` says."""
     try:
         if text:
             sys.stdout.write(text)
         sys.stdout.flush()
-    except BrokenPipeError:  # `... | head` read what it wanted and left
-        _discard_stdout()
-        return 1
-    except (OSError, io.UnsupportedOperation) as exc:
-        _discard_stdout()
-        sys.stderr.write(f"{PROG}: error: cannot write the output: {exc}\n")
-        return 1
+    except OSError as exc:  # io.UnsupportedOperation included
+        return _unwritable(exc)
     return 0
 
 
@@ -245,6 +255,8 @@ def _run(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:  # --help, or a bad value (its one line is already on stderr)
         status = exc.code if isinstance(exc.code, int) else 1
         return _write("") or status
+    except OSError as exc:  # --help could not be written
+        return _unwritable(exc)
     return _write(text)
 
 

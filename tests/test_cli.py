@@ -101,9 +101,10 @@ def test_a_million_pytorch_layers_are_counted_at_once():
     assert result.stderr == ""
 
 
-def test_full_stdout_is_one_line_and_a_failure():
+@pytest.mark.parametrize("args", [["lstm", "-m", "4", "-n", "3"], ["--help"], ["gru", "--help"]])
+def test_full_stdout_is_one_line_and_a_failure(args):
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-m", "lstm_params", "lstm", "-m", "4", "-n", "3"], stdout=full,
+        result = subprocess.run([sys.executable, "-m", "lstm_params", *args], stdout=full,
                                 stderr=subprocess.PIPE, text=True, timeout=60, check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == ("python -m lstm_params: error: cannot write the output: "

@@ -703,6 +703,7 @@ SUBPROCESS_ARGV = [
     ["lstm", "-m", "4", "-n", str(MAX_SIZE), "--dtype", "int8"],
     ["conv"],
     [],
+    ["gru", "--help"],
 ]
 
 
@@ -714,7 +715,7 @@ def test_cli_subprocess(argv):
     assert_clean(result.returncode, result.stdout, result.stderr)
 
 
-@pytest.mark.parametrize("argv", SUBPROCESS_ARGV[:3], ids=lambda a: " ".join(a)[:40])
+@pytest.mark.parametrize("argv", [*SUBPROCESS_ARGV[:3], ["--help"]], ids=lambda a: " ".join(a)[:40])
 def test_cli_subprocess_with_full_stdout(argv):
     start("python -m lstm_params > /dev/full (subprocess)")
     with open("/dev/full", "w") as full:
