@@ -3,8 +3,10 @@
 Every public constructor and function of ``lstm_params`` (its ``__all__``) and of ``lstm_params.pytorch`` is
 called with arbitrary arguments: integers of any size and sign (0, negative, 2**63, 10**5000), floats (NaN,
 inf), bools, strings, None, tuples, lists, NumPy scalars and real layers.  What comes back is used (count,
-formula, tables, memory, FLOPs...).  The command line runs in-process (``lstm_params.cli.main(argv)``) with
-generated argv, and a few times as a real subprocess.  A test fails on
+formula, tables, memory, FLOPs...).  ``compare_with_keras`` reads functional models built at random.  The
+command line runs in-process (``lstm_params.cli.main(argv)``) with generated argv, and a few times as a real
+subprocess (also into a full ``/dev/full``).  A public callable that no test here fuzzes fails
+``test_every_public_callable_is_fuzzed``.  A test fails on
 
 * an exception other than a ValueError or TypeError whose message names an argument of the call (or
   Python's own complaint about the call's signature),
@@ -15,8 +17,9 @@ generated argv, and a few times as a real subprocess.  A test fails on
   it was given to (``layer.units == units``...), a command-line option whose removal changes nothing while
   its value is not the documented default.
 
-Deterministic (``derandomize=True``, no example database) and bounded: about 20 s of CPU on 2 cores.  At the end the
-examples run per target are printed (the "fuzz examples" block).  Rerun::
+Deterministic (``derandomize=True``, no example database) and bounded: about 25 s of CPU time (a minute of
+wall time on a busy 2-core machine).  When the module ends it prints, per target, the examples run, the calls
+made and the calls refused with a clear error (the block that starts with "fuzz:").  Rerun::
 
     .venv/bin/python -m pytest tests/test_fuzz.py -p no:randomly
 """
@@ -230,6 +233,21 @@ def test_recurrent_layers(kind, units, input_dim, use_bias, return_sequences, re
     refuses_unknown_keyword(lambda **extra: cls(3, **extra))
     if not isinstance(layer, Refused):
         reached(layer, {"units": units, **kwargs})
+        use_layer(layer, arguments)
+
+
+@FUZZ
+@given(units=sizes, proj_units=sizes, input_dim=given_or_not(pick(st.none(), sizes)), peephole=given_or_not(flags),
+       use_bias=given_or_not(flags), return_sequences=given_or_not(flags), name=given_or_not(names))
+def test_lstm_with_projection(units, proj_units, input_dim, peephole, use_bias, return_sequences, name):
+    start("LSTMP")
+    kwargs = keep({"input_dim": input_dim, "peephole": peephole, "use_bias": use_bias,
+                   "return_sequences": return_sequences, "name": name})
+    arguments = ("units", "proj_units", *kwargs)
+    layer = attempt(arguments, lambda: lp.LSTMP(units, proj_units, **kwargs))
+    refuses_unknown_keyword(lambda **extra: lp.LSTMP(4, 2, **extra))
+    if not isinstance(layer, Refused):
+        reached(layer, {"units": units, "proj_units": proj_units, **kwargs})
         use_layer(layer, arguments)
 
 
@@ -756,6 +774,7 @@ def test_cell_diagram(units, input_dim):
 FUZZED = {
     **dict.fromkeys(["LSTM", "GRU", "SimpleRNN", "PeepholeLSTM", "CIFGLSTM"], test_recurrent_layers),
     **dict.fromkeys(["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"], test_conv_lstm_layers),
+    "LSTMP": test_lstm_with_projection,
     **dict.fromkeys(["Dense", "Embedding"], test_dense_and_embedding),
     "Bidirectional": test_bidirectional, "Sequential": test_sequential,
     **dict.fromkeys(["Layer", "Recurrent", "pytorch.TorchRecurrent"], test_base_classes_are_refused),
