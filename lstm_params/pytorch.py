@@ -402,6 +402,7 @@ class LSTMCell(TorchCell):
     kind = "nn.LSTMCell"
     keras_name = "lstm_cell"
     gates = LSTM.gates
+    folding_gates = LSTM.folding_gates
     elementwise_per_unit = LSTM.elementwise_per_unit
 
 
@@ -415,6 +416,7 @@ class GRUCell(TorchCell):
     kind = "nn.GRUCell"
     keras_name = "gru_cell"
     gates = GRU.gates
+    folding_gates = GRU.folding_gates
     elementwise_per_unit = GRU.elementwise_per_unit
 
 
@@ -428,6 +430,7 @@ class RNNCell(TorchCell):
     kind = "nn.RNNCell"
     keras_name = "simple_rnn_cell"
     gates = RNN.gates
+    folding_gates = RNN.folding_gates
     elementwise_per_unit = RNN.elementwise_per_unit
 
     def __init__(self, input_size: Any, hidden_size: Any, bias: Any = True, nonlinearity: Any = "tanh", *,

@@ -125,3 +125,27 @@ def test_free_params_scale_with_layers_and_directions():
     stack = pt.GRU(8, 8, num_layers=10**6, bidirectional=True)  # counted without listing the weights
     assert stack.params - stack.free_params == 2 * 10**6 * (one.params - one.free_params)
     assert pt.LSTM(8, 8, bias=False).free_params == pt.LSTM(8, 8, bias=False).params  # nothing to fold
+
+
+@pytest.mark.parametrize("kind", ["LSTMCell", "GRUCell", "RNNCell"])
+def test_the_cells_fold_as_their_modules(torch, kind):
+    """nn.LSTMCell, nn.GRUCell, nn.RNNCell: one step of the module, the same biases fold."""
+    cell = getattr(torch.nn, kind)(6, 5)
+    _random_biases(torch, cell)
+    ours = getattr(pt, kind)(6, 5)
+    module = getattr(pt, kind.removesuffix("Cell"))(6, 5)
+    assert ours.free_params == module.free_params and ours.free_formula == module.free_formula
+    folding = [w for w in ours.weights if w.role == "recurrent bias" and w.gate in ours.folding_gates]
+    copy = getattr(torch.nn, kind)(6, 5)
+    state = {name: tensor.clone() for name, tensor in cell.state_dict().items()}
+    for piece in folding:
+        state["bias_ih"][piece.key] += state["bias_hh"][piece.key]
+        state["bias_hh"][piece.key] = 0.0
+    copy.load_state_dict(state)
+    x = torch.randn(3, 6)
+    with torch.no_grad():
+        out, folded = cell(x), copy(x)
+    if kind == "LSTMCell":
+        out, folded = out[0], folded[0]  # (h, c): h
+    torch.testing.assert_close(folded, out, rtol=0, atol=AGREE)
+    assert ours.params - ours.free_params == sum(w.size for w in folding)
