@@ -243,13 +243,13 @@ class Explorer:
                                      continuous_update=True, style=wide, layout=w.Layout(width="560px")),
             "units": w.IntSlider(value=units, min=UNITS_RANGE[0], max=UNITS_RANGE[1], step=1,
                                  continuous_update=True, style=wide, layout=w.Layout(width="560px")),
-            "kind": w.ToggleButtons(options=list(KINDS), value=kind, style={**wide, "button_width": "92px"},
+            "kind": w.ToggleButtons(options=list(KINDS), value=kind, style={**wide, "button_width": "104px"},
                                     layout=w.Layout(display="flex", align_items="center")),
             "use_bias": w.Checkbox(value=use_bias, indent=False, layout=w.Layout(width="110px")),
             "bidirectional": w.Checkbox(value=bidirectional, indent=False, layout=w.Layout(width="130px")),
             "reset_after": w.Checkbox(value=reset_after, indent=False, layout=w.Layout(width="160px")),
             "framework": w.ToggleButtons(options=list(FRAMEWORKS), value=framework,
-                                         style={**wide, "button_width": "92px"},
+                                         style={**wide, "button_width": "104px"},
                                          layout=w.Layout(display="flex", align_items="center")),
             "dtype": w.Dropdown(options=list(DTYPE_BYTES), value=dtype, style=wide, layout=w.Layout(width="240px")),
             "fixed_scale": w.Checkbox(value=False, indent=False, layout=w.Layout(width="120px")),
@@ -258,6 +258,8 @@ class Explorer:
             control.description = _DESCRIPTIONS[name]
             control.add_class(DOM_CLASSES[name])
             control.add_class("lp-control")
+        for name in ("kind", "framework"):  # JupyterLab right-aligns an inline box's label, as the sliders' are
+            self.controls[name].add_class("widget-inline-hbox")
         self.total: Any = w.HTML(layout=w.Layout(margin="6px 0 0 0"), style={"font_size": "22px"})
         self.formula: Any = w.HTML()
         self.memory: Any = w.HTML()
