@@ -55,7 +55,7 @@ from .layers import (
     Sequential,
     SimpleRNN,
 )
-from .variants import CIFGLSTM, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, PeepholeLSTM
+from .variants import CIFGLSTM, LSTMP, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, PeepholeLSTM
 from .weights import Weight
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ __all__ = [
     "pytorch",
     "PeepholeLSTM",
     "CIFGLSTM",
+    "LSTMP",
     "ConvLSTM1D",
     "ConvLSTM2D",
     "ConvLSTM3D",
