@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install lab app site node test portability browser lint bench notebooks constraints clean
+.PHONY: install lab app site book-deps node test portability browser lint bench notebooks constraints clean
 
 install: $(STAMP)
 
@@ -45,6 +45,11 @@ app: install
 ## and Pyodide from npm, cached in build/cache). Read it with `.venv/bin/python scripts/build_book.py --serve`.
 site: install node
 	$(BIN)/python scripts/build_book.py --out _site
+
+## make book-deps: download what the book's build needs (npm, PyPI) into build/cache, so a later build (or the
+## tests' own build of it) downloads nothing.
+book-deps: install node
+	$(BIN)/python scripts/build_book.py --fetch-only
 
 ## npm (Node.js) fetches the book's MathJax and Pyodide (npm pack); as root it is installed here when missing.
 node:

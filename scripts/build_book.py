@@ -437,6 +437,21 @@ class Served:
         self.server.server_close()
 
 
+def fetch(work: Path = BUILD) -> None:
+    """Everything the build downloads (npm tarballs, PyPI wheels, their bytecode) into build/cache, and nothing else.
+
+    ``make test`` can run this first, so that the tests' own build of the book downloads nothing.
+    """
+    import live_explorer
+
+    npm_pack("mathjax", web_pins.NPM["mathjax"])
+    static = work / "fetch" / "pyodide"
+    shutil.rmtree(static.parent, ignore_errors=True)
+    static.mkdir(parents=True)
+    live_explorer.stage_pyodide(static, work / "fetch")
+    shutil.rmtree(static.parent)
+
+
 def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -446,6 +461,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="folder of NN_name.ipynb")
     parser.add_argument("--out", type=Path, default=ROOT / "_site", help="build folder (emptied first)")
     parser.add_argument("--no-live", action="store_true", help="leave the live explorer out (a quicker build)")
+    parser.add_argument("--fetch-only", action="store_true",
+                        help="only download what the build needs into build/cache (npm, PyPI), then stop")
     parser.add_argument("--serve", action="store_true", help="serve the built book on 127.0.0.1 (Ctrl+C stops)")
     parser.add_argument("--port", type=int, default=0, help="with --serve: the port (default: a free one)")
     args = parser.parse_args(argv)
@@ -459,6 +476,10 @@ def main(argv: list[str]) -> int:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 return 0
+    if args.fetch_only:
+        fetch()
+        print(f"build/cache holds what the book needs ({folder_size(CACHE) / 1e6:.0f} MB)")
+        return 0
     start = time.monotonic()
     try:
         chapters = build(args.notebooks, args.out, live=not args.no_live)

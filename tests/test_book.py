@@ -546,5 +546,8 @@ def test_notebook_03_runs_the_explorer_live(tab: Tab, served: str, book: Book) -
     live_total(page)
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{overflow} px wider than the phone"
+    inside = live_frame(page).locator("body").evaluate(
+        "b => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert inside <= 0, f"the explorer is {inside} px wider than its frame on a phone"  # the app's phone CSS
     page.locator("iframe.lp-live").scroll_into_view_if_needed()
     screenshot(page, "book-explorer-narrow.png")
