@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import math
 import struct
 from collections.abc import Callable, Iterable, Sequence
@@ -97,11 +98,19 @@ _KIND_STYLES = {"LSTM": "-", "GRU": "--", "SimpleRNN": ":"}
 
 
 # -- validation helpers ---------------------------------------------------------------
+#: At most this many points along one axis of a plot (a plot is read by eye: 1,000 points are plenty).
+MAX_POINTS = 100_000
+
+
 def _sizes(name: str, values: Any) -> list[int]:
-    """A non-empty sequence of positive integers, named in errors (``units[3]``)."""
+    """A non-empty sequence of at most :data:`MAX_POINTS` positive integers, named in errors (``units[3]``)."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise TypeError(f"{name} must be a sequence of positive integers, got {values!r}")
-    out = [v.positive_int(f"{name}[{i}]", x) for i, x in enumerate(values)]
+    taken = list(itertools.islice(values, MAX_POINTS + 1))  # never more, whatever the iterable's length
+    if len(taken) > MAX_POINTS:
+        raise ValueError(f"{name} must hold at most {MAX_POINTS:,} values (one per point of the plot), "
+                         f"got more: {values!r}")
+    out = [v.positive_int(f"{name}[{i}]", x) for i, x in enumerate(taken)]
     if not out:
         raise ValueError(f"{name} must hold at least one value, got {values!r}")
     return out
@@ -360,6 +369,9 @@ def params_heatmap(input_dims: Any = HEATMAP_INPUT_DIMS, units: Any = HEATMAP_UN
     from matplotlib.colors import LogNorm
 
     ms, ns = _sizes("input_dims", input_dims), _sizes("units", units)
+    if len(ms) * len(ns) > MAX_POINTS * 10:
+        raise ValueError(f"the heatmap must have at most {MAX_POINTS * 10:,} cells, got {len(ms):,} input_dims "
+                         f"× {len(ns):,} units = {len(ms) * len(ns):,}")
     chosen, bias, dt = _kind("kind", kind), v.flag("use_bias", use_bias), _dtype(dtype)
     show_bar, log = v.flag("colorbar", colorbar), v.flag("log_axes", log_axes)
     axes = _axes(ax)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 
 import matplotlib
 import pytest
@@ -311,3 +312,17 @@ def test_never_shows_and_leaves_rcparams_alone(draw, monkeypatch):
 def test_bad_arguments_are_named(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: plots.params_vs_units(range(1, 10**12)), "units must hold at most 100,000 values"),
+    (lambda: plots.params_vs_input_dim(iter(range(1, 10**12))), "input_dims must hold at most 100,000 values"),
+    (lambda: plots.params_vs_timesteps(range(1, 200_002)), "timesteps must hold at most 100,000 values"),
+    (lambda: plots.params_heatmap(range(1, 2001), range(1, 1001)), "at most 1,000,000 cells"),
+])
+def test_a_plot_refuses_more_points_than_anyone_can_see_at_once(call, message):
+    """The fuzz found `params_vs_units(range(1, 10**7))` running for minutes: now a clear refusal, at once."""
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=message):
+        call()
+    assert time.perf_counter() - start < 2
