@@ -28,3 +28,26 @@ def test_readme_cli_example_is_real():
                          capture_output=True, text=True, check=True).stdout
     for line in out.splitlines()[-3:]:
         assert line in readme, line
+
+
+def test_readme_python_examples_are_real():
+    """Every statement of the README's Python block whose line ends in `# <number>` evaluates to that number."""
+    import ast
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    namespace: dict = {}
+    checked = 0
+    for statement in ast.parse(block).body:
+        code = compile(ast.Module([statement], []), "README", "exec")
+        if not isinstance(statement, ast.Expr):
+            exec(code, namespace)
+            continue
+        comment = re.search(r"#\s*(\[[\d, ]+\]|\d+)(?![\d.])", lines[statement.end_lineno - 1])
+        if comment:
+            value = eval(compile(ast.Expression(statement.value), "README", "eval"), namespace)
+            assert value == ast.literal_eval(comment.group(1)), (ast.unparse(statement), value)
+            checked += 1
+    assert checked >= 6, checked
