@@ -19,8 +19,9 @@ any other host. What it holds, and where each part comes from:
   front end's widget manager, from ``jupyterlab_widgets``, matches), and lstm_params itself,
   built here as a wheel.
 
-The wheels from PyPI and the kernel's come byte-compiled for Pyodide's Python (by Pyodide itself, under
-Node.js: scripts/pyodide_compile.mjs), which saves the browser compiling IPython at every start.
+The wheels from PyPI and the kernel's come byte-compiled for Pyodide's Python, without their sources, as
+Pyodide ships its own packages (by Pyodide itself, under Node.js: scripts/pyodide_compile.mjs); that saves
+the browser compiling IPython at every start.
 Every one of these is loaded while Pyodide starts (``loadPyodideOptions.packages``), in parallel,
 instead of one after another by the kernel. While it starts, the page shows what it is loading and
 the explorer's stored snapshot (app/live/index.html.j2, a Voila template).
@@ -196,8 +197,8 @@ def empty_wheel(name: str, dest: Path) -> Path:
 
 
 def byte_compiled(wheels: list[Path], runtime: Path, work: Path) -> list[Path]:
-    """The wheels with their bytecode for Pyodide's Python (scripts/pyodide_compile.mjs), cached by file name."""
-    cache = CACHE / f"pyc-pyodide-{web_pins.NPM['pyodide']}"
+    """The wheels as bytecode for Pyodide's Python (scripts/pyodide_compile.mjs), cached by file name."""
+    cache = CACHE / f"sourceless-pyodide-{web_pins.NPM['pyodide']}"
     todo = [w for w in wheels if not (cache / w.name).is_file()]
     if todo:
         batch = work / "to-compile"

@@ -1,7 +1,8 @@
 // Byte-compile pure-Python wheels for the book's Pyodide, with Pyodide's own Python (the bytecode must be its
 // version's): node scripts/pyodide_compile.mjs PYODIDE_DIR IN_DIR OUT_DIR. Each IN_DIR/*.whl is written to
-// OUT_DIR with __pycache__/*.pyc beside its sources (unchecked-hash .pyc: used without comparing times), so the
-// reader's browser imports IPython & co. without compiling them first (about 3 s less to a live explorer).
+// OUT_DIR as Pyodide ships its own packages: each module as a .pyc where its .py was (no source), so the reader's
+// browser neither compiles IPython & co. at every start nor unpacks their sources. jedi's copies of typeshed
+// (thousands of .pyi stubs for completing code, which the explorer page has nowhere to type) are left out.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -19,11 +20,12 @@ for wheel in sorted(pathlib.Path("/in").glob("*.whl")):
     shutil.rmtree(work, ignore_errors=True)
     with zipfile.ZipFile(wheel) as source:
         source.extractall(work)
-    if not compileall.compile_dir(str(work), quiet=2, stripdir=str(work), workers=1,
+    shutil.rmtree(work / "jedi" / "third_party" / "typeshed", ignore_errors=True)
+    if not compileall.compile_dir(str(work), quiet=2, stripdir=str(work), workers=1, legacy=True,
                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH):
         raise SystemExit(f"{wheel.name}: some files do not compile")
     with zipfile.ZipFile(pathlib.Path("/out") / wheel.name, "w", zipfile.ZIP_DEFLATED) as target:
         for file in sorted(work.rglob("*")):
-            if file.is_file():
+            if file.is_file() and not (file.suffix == ".py" and file.with_suffix(".pyc").is_file()):
                 target.write(file, str(file.relative_to(work)))
 `);
