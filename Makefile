@@ -23,7 +23,7 @@ EXTRAS := notebooks,test,torch,web
 $(STAMP): pyproject.toml constraints.txt
 	@echo "make: setting up $(VENV) (first run only): lstm-params with its [$(EXTRAS)] extras, versions pinned by"
 	@echo "      constraints.txt: TensorFlow/Keras 3, PyTorch (CPU), JupyterLab, matplotlib, Voila, pytest, Playwright."
-	@echo "      About 3.6 GB on disk; 2-5 minutes on a fast connection (pip prints a line per package)."
+	@echo "      About 3.7 GB on disk; 2-5 minutes on a fast connection (pip prints a line per package)."
 	@start=$$(date +%s); \
 	$(PYTHON) -m venv $(VENV) && \
 	$(BIN)/python -m pip install --progress-bar off -c constraints.txt "$(TORCH)" -e ".[$(EXTRAS)]" \
@@ -62,8 +62,9 @@ node:
 	fi
 
 ## make test: set everything up and run the whole suite (unit, Keras/PyTorch cross-checks, doctests, notebooks,
-## browser). The browser tests drive Debian's Chromium; as root it is installed here when missing.
-test: install browser
+## browser). The browser tests drive Debian's Chromium; as root it is installed here when missing. The book's
+## MathJax, Pyodide and kernel wheels are fetched first (book-deps), so nothing downloads while the tests run.
+test: install browser node book-deps
 	$(BIN)/python -m pytest
 
 ## make portability: the stored outputs must not depend on the machine, so strict nbval passes again with oneDNN
