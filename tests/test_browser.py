@@ -1,4 +1,4 @@
-"""The series on the web, in a real browser: the explorer app (``make app``) and the static site (``make site``).
+"""The explorer app (``make app``) in a real browser (the book, ``make site``, is tests/test_book.py).
 
 Headless Debian Chromium (/usr/bin/chromium) driven by Playwright, launched as
 ``scripts/serve_app.py`` says (no sandbox, no background networking). A missing
@@ -14,7 +14,6 @@ Screenshots land in test-artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -46,7 +45,6 @@ def _script(name: str) -> ModuleType:
 
 
 serve_app = _script("serve_app")
-build_site = _script("build_site")
 
 
 def screenshot(page: Any, name: str, **options: Any) -> Path:
@@ -382,127 +380,3 @@ def test_layer_kind_bias_direction_and_framework_switches(page: Any, playwright_
     assert_shows(page, expect, m=32, n=64, kind="GRU", framework="PyTorch")
     screenshot(page, "app-pytorch-gru.png")
     page.watched.check()
-
-
-# -- the static site -----------------------------------------------------------------------
-def _plots(nb: dict[str, Any]) -> int:
-    return sum("image/png" in out.get("data", {}) for c in nb["cells"] for out in c.get("outputs", []))
-
-
-def _math(nb: dict[str, Any]) -> int:
-    return sum("$" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-
-
-def notebook_page(site: Site, need_plots: bool, need_math: bool) -> Any:
-    """The first page of the series whose notebook has stored PNG plots and/or LaTeX in its prose."""
-    for page in site.pages:
-        nb = json.loads(page.source.read_text(encoding="utf-8"))
-        if (_plots(nb) > 0 or not need_plots) and (_math(nb) > 0 or not need_math):
-            return page
-    raise AssertionError(f"no notebook of the series has {'plots' if need_plots else 'LaTeX'}")
-
-
-def typeset(page: Any) -> dict[str, int]:
-    """Wait for MathJax to finish; count what it rendered and what it could not."""
-    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.isReady === true")
-    page.evaluate("() => new Promise(done => MathJax.Hub.Queue(done))")
-    return page.evaluate("""() => ({
-        rendered: document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_SVG').length,
-        sources: document.querySelectorAll('script[type^="math/tex"]').length,
-        errors: document.querySelectorAll('.MathJax_Error, merror').length,
-        raw_dollars: (document.body.innerText.match(/\\$[^$\\n]+\\$/g) || []).length,
-    })""")
-
-
-@dataclass
-class Site:
-    out: Path
-    pages: list[Any]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """``make site`` into a temporary folder, and the pages it was built from."""
-    out = tmp_path_factory.mktemp("site") / "_site"
-    build_site.build(ROOT / "notebooks", out)
-    pages = [page for page in build_site.find_pages(ROOT / "notebooks") if (out / page.href).is_file()]
-    assert pages, "the series has no notebooks"
-    return Site(out, pages)
-
-
-def test_static_site_index(browser: Any, site: Site, playwright_expect: Any) -> None:
-    expect = playwright_expect
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
-    watched = watch(page, "file://")
-    page.goto((site.out / "index.html").as_uri())
-    math = typeset(page)
-    assert math["rendered"] > 0 and math["rendered"] >= math["sources"] > 0, math
-    assert math["errors"] == 0 and math["raw_dollars"] == 0, math
-    links = page.locator("table.lp-index tbody a")
-    expect(links).to_have_count(len(site.pages))
-    for link, notebook in zip(links.all(), site.pages, strict=True):
-        assert link.get_attribute("href") == notebook.href and (site.out / notebook.href).is_file()
-        assert link.inner_text() == notebook.title
-    screenshot(page, "site-index.png", full_page=True)
-    page.close()
-    watched.check()
-
-
-def test_static_site_math_page(browser: Any, site: Site, playwright_expect: Any) -> None:
-    expect = playwright_expect
-    notebook = notebook_page(site, need_plots=False, need_math=True)
-    page = browser.new_page(viewport={"width": 1100, "height": 1000})
-    watched = watch(page, "file://")
-    page.goto((site.out / notebook.href).as_uri())
-    math = typeset(page)
-    assert math["rendered"] > 0 and math["rendered"] >= math["sources"] > 0, math
-    assert math["errors"] == 0, math
-    expect(page.locator("nav.lp-nav-top a.lp-home")).to_have_attribute("href", "index.html")
-    first = page.locator(".MathJax_Display, .MathJax").first
-    first.scroll_into_view_if_needed()
-    page.evaluate("() => window.scrollBy(0, -200)")
-    screenshot(page, "site-math.png")
-    page.close()
-    watched.check()
-
-
-def test_static_site_plot_page(browser: Any, site: Site, playwright_expect: Any) -> None:
-    expect = playwright_expect
-    notebook = notebook_page(site, need_plots=True, need_math=False)
-    page = browser.new_page(viewport={"width": 1100, "height": 1000})
-    watched = watch(page, "file://")
-    page.goto((site.out / notebook.href).as_uri())
-    typeset(page)
-    images = page.locator(".jp-OutputArea-output img")
-    assert images.count() > 0
-    for image in images.all():
-        image.scroll_into_view_if_needed()
-        loaded = image.evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0")
-        assert loaded, "a plot did not load"
-    page.evaluate("() => window.scrollTo(0, 0)")
-    expect(page.locator("nav.lp-nav-top a.lp-home")).to_have_attribute("href", "index.html")
-    screenshot(page, "site-notebook-top.png")
-    images.first.scroll_into_view_if_needed()
-    screenshot(page, "site-notebook-plot.png")
-    pages = site.pages
-    at = [p.href for p in pages].index(notebook.href)
-    if at + 1 < len(pages):  # the next link takes the reader to the next notebook
-        page.locator("nav.lp-nav-top a.lp-next").click()
-        expect(page).to_have_url(re.compile(re.escape(pages[at + 1].href) + "$"))
-    page.close()
-    watched.check()
-
-
-def test_every_site_page_typesets_and_loads(browser: Any, site: Site) -> None:
-    """Each page: MathJax finishes without an error, every image loads, nothing leaves the folder."""
-    page = browser.new_page(viewport={"width": 1100, "height": 1000})
-    watched = watch(page, "file://")
-    for notebook in site.pages:
-        page.goto((site.out / notebook.href).as_uri())
-        math = typeset(page)
-        assert math["errors"] == 0 and math["rendered"] >= math["sources"], (notebook.href, math)
-        broken = page.evaluate("() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length")
-        assert broken == 0, f"{broken} image(s) did not load on {notebook.href}"
-        assert page.locator("nav.lp-nav").count() == 2, notebook.href
-    page.close()
-    watched.check()
