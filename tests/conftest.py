@@ -27,3 +27,13 @@ def torch() -> ModuleType:
     module = import_torch()
     module.manual_seed(0)
     return module
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the matplotlib figures a test opened (pyplot keeps every figure until it is closed)."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
