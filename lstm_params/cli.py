@@ -5,6 +5,26 @@ Prints the per-gate breakdown and the total with thousands separators, as
 biases per gate, ``--num-layers``, ``--proj-size``); ``--dtype`` adds the planning
 figures (weight and training memory, FLOPs per step).
 
+``python -m lstm_params stack --layers "embedding 10000 128, lstm 256 seq, lstm 256, dense 10"``
+sizes a whole stack: a table of its layers (output size, parameters, activation bytes kept
+for training, forward and forward + backward FLOPs, MACs), the totals, the memory for
+inference and for training, and the compute, for ``--timesteps`` T steps of ``--batch-size``
+B samples at ``--dtype`` (default float32) with ``--optimizer`` (default adam).
+``--layers`` is a line of comma-separated items, each a kind, its numbers and its options::
+
+    embedding V D          vocabulary V, D features per token (first item only)
+    lstm N [seq] [no-bias]                      also gru (and no-reset-after), simplernn
+    dense N [no-bias]
+    conv1d F K [no-bias]   F filters of width K
+    batchnormalization     γ, β, moving mean and variance of the features before it
+    bidirectional lstm N [seq] [no-bias] [merge=concat|sum|mul|ave|none]   (or gru, simplernn)
+
+(``seq`` keeps every step, ``return_sequences=True``).  ``--model FILE`` reads the same
+from a JSON list of layers with Keras's class names and keys, e.g.
+``[{"class_name": "LSTM", "units": 256, "return_sequences": true}, {"class_name": "Dense",
+"units": 10}]`` (``lstm_params._stack`` lists every key).  ``--input-dim`` M is the
+features per step, needed unless the first layer is an embedding or has ``input_dim``.
+
 A bad value exits with status 2 and one line naming the argument, and so does a flag
 that would change nothing (``--merge-mode`` without ``--bidirectional``, ``--optimizer``
 without ``--dtype``, a PyTorch option for Keras, an option given twice).  Output that
@@ -17,16 +37,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from . import _stack, pytorch
 from . import _validate as v
-from . import pytorch
-from .hardware import DTYPE_BYTES, INFERENCE_DTYPES, MIXED_PRECISION, OPTIMIZER_STATE
-from .layers import GRU, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN
-from .report import readable_bytes
+from .frontend import non_trainable_params
+from .hardware import DTYPE_BYTES, INFERENCE_DTYPES, MIXED_PRECISION, OPTIMIZER_STATE, memory_bytes
+from .layers import GRU, LSTM, Bidirectional, Embedding, Layer, Recurrent, Sequential, SimpleRNN
+from .report import _table_text, readable_bytes
 
 __all__ = ["main", "build_parser"]
 
@@ -92,17 +112,10 @@ class _Switch(argparse.BooleanOptionalAction):
 
 def _integer(text: str, what: str, smallest: int) -> int:
     """``text`` as an int in smallest..MAX_SIZE: ASCII digits only (no '1_000', no other scripts' digits)."""
-    if not re.fullmatch(r"-?[0-9]+", text):
-        raise argparse.ArgumentTypeError(f"must be {what}, got {v.shown(text)}")
-    digits = text.lstrip("-0")
-    if text.startswith("-") and digits:  # negative (but '-0' is zero)
-        raise argparse.ArgumentTypeError(f"must be {what}, got {v.shown(text)}")
-    if len(digits) > len(str(v.MAX_SIZE)) or int(digits or "0") > v.MAX_SIZE:  # no huge text is converted
-        raise argparse.ArgumentTypeError(f"must be {what} at most {v.MAX_SIZE}, got {v.shown(text)}")
-    value = int(digits or "0")
-    if value < smallest:
-        raise argparse.ArgumentTypeError(f"must be {what}, got {v.shown(text)}")
-    return value
+    try:
+        return _stack.integer(text, what, smallest)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:
@@ -121,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: python -m lstm_params lstm --input-dim 4096 --units 256  "
                "(4,457,472 parameters, as model.summary() reports).",
     )
-    sub = parser.add_subparsers(dest="kind", required=True, metavar="{lstm,gru,simplernn}")
+    sub = parser.add_subparsers(dest="kind", required=True, metavar="{lstm,gru,simplernn,stack}")
     for kind, cls in _KINDS.items():
         p = sub.add_parser(kind, help=f"a Keras {cls.kind} layer",
                            description=f"Parameters of a Keras {cls.kind} layer, weight by weight.")
@@ -154,7 +167,103 @@ def build_parser() -> argparse.ArgumentParser:
         if kind == "gru":
             p.add_argument("--reset-after", action=_Switch, default=None,
                            help="Keras 3's default reset_after=True keeps two bias vectors per gate")
+    _add_stack(sub)
     return parser
+
+
+_GRAMMAR = """\
+--layers is a line of comma-separated items, each a kind, its numbers, then its options:
+  embedding V D          vocabulary V, D features per token (the first item only)
+  lstm N [seq] [no-bias]                        also gru (and no-reset-after), simplernn
+  dense N [no-bias]
+  conv1d F K [no-bias]   F filters of width K
+  batchnormalization     gamma, beta and the moving mean and variance (non-trainable)
+  bidirectional lstm N [seq] [no-bias] [merge=concat|sum|mul|ave|none]   (or gru, simplernn)
+seq keeps every step (return_sequences=True): a recurrent layer needs it on the layer before.
+
+--model FILE reads the same from a JSON list of layers with Keras's class names and keys:
+  [{"class_name": "Embedding", "input_dim": 10000, "output_dim": 128},
+   {"class_name": "Bidirectional", "merge_mode": "concat",
+    "layer": {"class_name": "LSTM", "units": 256, "return_sequences": true}},
+   {"class_name": "Dense", "units": 10, "use_bias": false}]
+Keys: LSTM, SimpleRNN: units, use_bias, return_sequences, input_dim, name; GRU: those and
+reset_after; Dense: units, use_bias, input_dim, name; Embedding: input_dim, output_dim, name;
+Conv1D: filters, kernel_size, use_bias, input_dim, name; BatchNormalization: center, scale,
+input_dim, name; Bidirectional: layer, merge_mode, name.  Unknown keys are refused.
+
+Example: python -m lstm_params stack --layers "embedding 10000 128, lstm 256 seq, lstm 256, dense 10" \
+--timesteps 100 --batch-size 32"""
+
+
+def _add_stack(sub: Any) -> None:
+    p = sub.add_parser("stack", help="a stack of layers: parameters, memory and FLOPs for T steps of B samples",
+                       description="Size a whole stack: per-layer parameters, activations and FLOPs, the memory "
+                       "for inference and training, and the compute for --timesteps steps of --batch-size samples.",
+                       epilog=_GRAMMAR, formatter_class=argparse.RawDescriptionHelpFormatter)
+    given = p.add_mutually_exclusive_group(required=True)
+    given.add_argument("--layers", "-l", metavar="ITEMS", action=_Store,
+                       help='the stack as text, e.g. "lstm 64 seq, lstm 64, dense 1" (grammar below)')
+    given.add_argument("--model", metavar="FILE", action=_Store,
+                       help="the stack as a JSON list of layers (format below)")
+    p.add_argument("--input-dim", "-m", type=_positive_int, default=None, metavar="M", action=_Store,
+                   help="m: features per timestep fed to the first layer (not with an embedding first, nor when "
+                   "the model's first layer has input_dim)")
+    p.add_argument("--timesteps", "-t", type=_positive_int, default=1, metavar="T", action=_Store,
+                   help="steps per sequence for the activations and FLOPs (default 1)")
+    p.add_argument("--batch-size", "-b", type=_positive_int, default=1, metavar="B", action=_Store,
+                   help="samples per batch for the activations and FLOPs (default 1)")
+    p.add_argument("--dtype", choices=[*DTYPE_BYTES, *MIXED_PRECISION], default="float32", action=_Store,
+                   help="dtype or Keras mixed policy of the memory figures (default float32); int8 holds "
+                   "weights for inference only")
+    p.add_argument("--optimizer", choices=list(OPTIMIZER_STATE), default=None, action=_Store,
+                   help="the optimizer whose state the training memory counts (default adam)")
+
+
+#: The largest --model file read, in bytes (a description of a few hundred layers takes a few kilobytes).
+MODEL_BYTES = 1 << 20
+
+
+def _read_model(path: str) -> list[_stack.Item]:
+    """The items of a --model file; ValueError with a message for ``argument --model: FILE: ...``."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MODEL_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"cannot read it: {exc.strerror or exc}") from None
+    if len(data) > MODEL_BYTES:
+        raise ValueError(f"larger than {MODEL_BYTES:,} bytes, the most a model description may take")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return _stack.read_model(text)
+
+
+def _stack_model(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Sequential:
+    """The Sequential that --layers or --model describes, with --input-dim; one-line errors through ``parser``."""
+    if args.optimizer is not None and args.dtype in INFERENCE_DTYPES:
+        parser.error(f"--optimizer sizes training, and --dtype {args.dtype} is for inference: train in float32 "
+                     f"or a mixed policy (got --optimizer {args.optimizer})")
+    where = "argument --layers" if args.model is None else f"argument --model: {v.shown(args.model)}"
+    try:
+        items = _stack.parse_layers(args.layers) if args.model is None else _read_model(args.model)
+    except ValueError as exc:
+        parser.error(f"{where}: {exc}")
+    first = items[0]
+    if isinstance(first.layer, Embedding) and args.input_dim is not None:
+        parser.error(f"argument --input-dim/-m: the first layer, item 1 ({first.label}), is an embedding: "
+                     f"it reads token ids, not features (got --input-dim {args.input_dim})")
+    if not isinstance(first.layer, Embedding) and first.layer.input_dim is not None and args.input_dim is not None:
+        parser.error(f"argument --input-dim/-m: the model's first layer has input_dim={first.layer.input_dim} "
+                     f"already (got --input-dim {args.input_dim})")
+    if not isinstance(first.layer, Embedding) and first.layer.input_dim is None and args.input_dim is None:
+        parser.error(f"argument --input-dim/-m: needed: the first layer, item 1 ({first.label}), reads M features "
+                     "per step (only an embedding first needs none)")
+    try:
+        return _stack.build(items, args.input_dim, keep_steps="the word seq" if args.model is None else
+                            "return_sequences=True")
+    except ValueError as exc:
+        parser.error(f"{where}: {exc}")
 
 
 def _torch_layer(args: argparse.Namespace) -> Layer:
@@ -211,6 +320,48 @@ def _planning(layer: Layer, dtype: str, optimizer: str) -> str:
     return "\n".join(lines)
 
 
+def _stack_text(model: Sequential, args: argparse.Namespace) -> str:
+    """The stack's table, totals, memory and compute (the ``stack`` subcommand's output)."""
+    dtype, optimizer = args.dtype, args.optimizer or "adam"
+    frozen = [non_trainable_params(layer) for layer in model.layers]
+    header = ["layer", "kind", "output", "params"] + (["non-trainable"] if any(frozen) else [])
+    rows = []
+    for layer, fixed in zip(model.layers, frozen, strict=True):
+        row = [layer.name or "", layer.kind, f"{layer.output_dim:,}", f"{layer.params:,}"]
+        rows.append(row + ([f"{fixed:,}"] if any(frozen) else []))
+    rows.append(["total", "", "", f"{model.params:,}"] + ([f"{sum(frozen):,}"] if any(frozen) else []))
+    lines = _table_text(header, rows, set(range(2, len(header))))
+    del lines[-1]
+    lines.insert(-1, lines[1])
+    trainable = model.params - sum(frozen)
+    lines.append(f"Total params: {model.params:,} ({readable_bytes(model.memory_bytes(dtype))})")
+    if any(frozen):
+        lines.append(f"Trainable params: {trainable:,}, non-trainable params: {sum(frozen):,}")
+    weights = memory_bytes(model.params, dtype)
+    figures = [("Inference, the weights in " + dtype, weights)]
+    if dtype in INFERENCE_DTYPES:
+        lines += _aligned(f"Memory in {dtype}:", figures)
+        lines.append(f"  (no training figures: {dtype} holds a trained model's weights for inference)")
+    else:
+        gradients = memory_bytes(trainable, dtype)
+        state = gradients * OPTIMIZER_STATE[optimizer]
+        figures += [(f"Training with {optimizer}", weights + gradients + state),
+                    ("  weights", weights), ("  gradients", gradients),
+                    (f"  {optimizer} state ({OPTIMIZER_STATE[optimizer]} per trainable weight)", state)]
+        lines += _aligned(f"Memory in {dtype}:", figures)
+    return "\n".join(lines) + "\n"
+
+
+def _aligned(title: str, figures: list[tuple[str, int]], unit: str = "bytes") -> list[str]:
+    """``title``, then one line per (label, number): the numbers right-aligned, bytes also readable."""
+    width = max(len(label) for label, _ in figures)
+    numbers = [f"{n:,}" for _, n in figures]
+    digits = max(len(n) for n in numbers)
+    return [title] + [f"  {label.ljust(width)}  {n.rjust(digits)} {unit}"
+                      + (f" ({readable_bytes(count)})" if unit == "bytes" else "")
+                      for (label, count), n in zip(figures, numbers, strict=True)]
+
+
 def _discard_stdout() -> None:
     """Point file descriptor 1 at /dev/null, so the unwritten rest is not retried (and reported) at exit."""
     try:
@@ -245,13 +396,16 @@ def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        try:
-            layer = _layer(args)
-        except ValueError as exc:
-            parser.error(str(exc))
-        text = layer.summary() + "\n"
-        if args.dtype is not None:
-            text += _planning(layer, args.dtype, args.optimizer or "adam") + "\n"
+        if args.kind == "stack":
+            text = _stack_text(_stack_model(args, parser), args)
+        else:
+            try:
+                layer = _layer(args)
+            except ValueError as exc:
+                parser.error(str(exc))
+            text = layer.summary() + "\n"
+            if args.dtype is not None:
+                text += _planning(layer, args.dtype, args.optimizer or "adam") + "\n"
     except SystemExit as exc:  # --help, or a bad value (its one line is already on stderr)
         status = exc.code if isinstance(exc.code, int) else 1
         return _write("") or status
