@@ -722,6 +722,8 @@ SUBPROCESS_ARGV = [
     ["conv"],
     [],
     ["gru", "--help"],
+    ["stack", "--layers", "lstm 8, lstm x", "-m", "3"],
+    ["stack", "--layers", "embedding 9 4, bidirectional gru 3 seq merge=sum, dense 2", "-t", "5", "-b", "2"],
 ]
 
 
