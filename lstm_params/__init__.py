@@ -33,14 +33,20 @@ from .frontend import (
     GroupNormalization,
     LayerNormalization,
 )
+from .graph import Add, Concatenate, Input, Model, RepeatVector
 from .hardware import (
     DTYPE_BYTES,
     MIXED_PRECISION,
     OPTIMIZER_STATE,
+    LayerFigures,
+    activation_bytes,
     flops,
     flops_breakdown,
+    layer_figures,
+    macs,
     max_units,
     memory_bytes,
+    training_flops,
     training_memory_bytes,
 )
 from .layers import (
@@ -54,6 +60,7 @@ from .layers import (
     Recurrent,
     Sequential,
     SimpleRNN,
+    TiedDense,
 )
 from .variants import CIFGLSTM, LSTMP, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, PeepholeLSTM
 from .weights import Weight
@@ -91,8 +98,14 @@ __all__ = [
     "SimpleRNN",
     "Dense",
     "Embedding",
+    "TiedDense",
     "Bidirectional",
     "Sequential",
+    "Input",
+    "Model",
+    "RepeatVector",
+    "Concatenate",
+    "Add",
     "Layer",
     "Recurrent",
     "Weight",
@@ -125,6 +138,11 @@ __all__ = [
     "training_memory_bytes",
     "flops",
     "flops_breakdown",
+    "activation_bytes",
+    "training_flops",
+    "macs",
+    "layer_figures",
+    "LayerFigures",
     "max_units",
     "check",
     "reveal",

@@ -32,10 +32,10 @@ from .frameworks import require
 __all__ = ["Formula"]
 
 # How each symbol is written; unknown symbols are written as they are.
-_TEXT = {"k1": "k₁", "k2": "k₂", "k3": "k₃"}
-_LATEX = {"k1": "k_1", "k2": "k_2", "k3": "k_3"}
+_TEXT = {"k1": "k₁", "k2": "k₂", "k3": "k₃", "s1": "s₁", "s2": "s₂", "s3": "s₃"}
+_LATEX = {"k1": "k_1", "k2": "k_2", "k3": "k_3", "s1": "s_1", "s2": "s_2", "s3": "s_3"}
 # Symbol order inside a monomial: an input kernel reads "nm" as in 4(nm + n² + n), a conv kernel "k₁k₂CF".
-_ORDER = ("n", "h", "m", "k1", "k2", "k3", "C", "F", "V", "d", "p")
+_ORDER = ("n", "h", "m", "k1", "k2", "k3", "C", "s1", "s2", "s3", "F", "V", "d", "p")
 _RANK = {s: i for i, s in enumerate(_ORDER)}
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 PRIME = "′"  # a second size of the same kind: n′, the units of a different backward layer
@@ -229,11 +229,15 @@ class Formula:
         return g, common, [(c, _divide(m, common)) for c, m in primitive]
 
     def _expanded(self, latex: bool) -> str:
+        if not self._collected:  # a layer without weights
+            return "0"
         g, primitive = self._content()
         outer = "" if g == 1 else str(g)
         return _wrap(outer, _render_sum(primitive, latex), len(primitive), latex)
 
     def _factored(self, latex: bool) -> str:
+        if not self._collected:
+            return "0"
         g, common, rest = self._common()
         factor = _render(g, _monomial([s for s, p in common.items() for _ in range(p)]), latex)
         if factor == "1":
@@ -268,6 +272,8 @@ class Formula:
     @property
     def substituted(self) -> str:
         """The expanded form with this layer's numbers put in, e.g. ``4(256·4096 + 256² + 256)``."""
+        if not self._collected:
+            return "0"
         g, primitive = self._content()
         parts = []
         for c, mono in primitive:

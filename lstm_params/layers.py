@@ -25,7 +25,7 @@ from . import _validate as v
 from .formula import PRIME, Formula
 from .weights import Weight
 
-__all__ = ["Layer", "Recurrent", "LSTM", "GRU", "SimpleRNN", "Dense", "Embedding",
+__all__ = ["Layer", "Recurrent", "LSTM", "GRU", "SimpleRNN", "Dense", "Embedding", "TiedDense",
            "Bidirectional", "Sequential", "MERGE_MODES"]
 
 MERGE_MODES: tuple[str | None, ...] = ("concat", "sum", "mul", "ave", None)
@@ -179,10 +179,13 @@ class Layer:
 
         >>> LSTM(256, input_dim=4096).training_memory_bytes("float32", "sgd") == 2 * 4 * 4457472
         True
+
+        Non-trainable weights (BatchNormalization's moving statistics) get no gradient nor state.
         """
+        from .frontend import non_trainable_params
         from .hardware import training_memory_bytes
 
-        return training_memory_bytes(self.params, dtype, optimizer)
+        return training_memory_bytes(self.params, dtype, optimizer, non_trainable=non_trainable_params(self))
 
     def flops(self, timesteps: int = 1, batch_size: int = 1, *, spatial_shape: Any = None) -> int:
         """FLOPs over ``timesteps`` steps of ``batch_size`` samples (conventions: :mod:`lstm_params.hardware`).
@@ -201,6 +204,28 @@ class Layer:
     def _elementwise_flops(self) -> int:
         """Elementwise FLOPs per step and sample besides biases and peepholes (0: none)."""
         return 0
+
+    # -- the functional form (lstm_params.graph) -----------------------------------------
+    def __call__(self, inputs: Any, *, initial_state: Any = None) -> Any:
+        """Apply the layer to symbolic tensors, as in Keras's functional API (see :mod:`lstm_params.graph`).
+
+        ``inputs`` is a tensor from :func:`~lstm_params.graph.Input` or from another layer's call
+        (a list of them for a merge layer).  The call sets this layer's input size from the tensor
+        (a mismatch is refused), and returns the output tensor: a list ``[output, *states]`` for a
+        recurrent layer made with ``return_state=True``.  ``initial_state`` (recurrent layers only)
+        is a list of state tensors; it adds no parameters.  Calling the same layer object again
+        shares it: a :class:`~lstm_params.graph.Model` counts it once.
+
+        >>> from lstm_params.graph import Input
+        >>> x = Input(25)
+        >>> layer = LSTM(100)
+        >>> y = layer(x)
+        >>> layer.input_dim, layer.params, y.features
+        (25, 50400, 100)
+        """
+        from .graph import call
+
+        return call(self, inputs, initial_state)
 
     # -- display ----------------------------------------------------------------------
     def summary(self) -> str:
@@ -237,23 +262,39 @@ class Recurrent(Layer):
 
     _instead = "an LSTM, GRU, SimpleRNN, PeepholeLSTM, CIFGLSTM or ConvLSTM2D"
     gates: ClassVar[tuple[tuple[str, str], ...]] = ()  # (symbol, name) in Keras storage order
+    #: The states the layer carries from step to step, in Keras's order: h, and c for the LSTM family.
+    states: ClassVar[tuple[str, ...]] = ("h",)
     #: Elementwise FLOPs per unit and step besides the biases (listed in lstm_params.hardware).
     elementwise_per_unit: ClassVar[int] = 0
 
     def __init__(self, units: Any, input_dim: Any = None, *, use_bias: Any = True,
-                 return_sequences: Any = False, name: str | None = None) -> None:
+                 return_sequences: Any = False, return_state: Any = False, name: str | None = None) -> None:
         self.units = v.positive_int("units", units)
         super().__init__(input_dim, name)
         self.use_bias = v.flag("use_bias", use_bias)
         self.return_sequences = v.flag("return_sequences", return_sequences)
+        self.return_state = v.flag("return_state", return_state)
 
     @property
     def output_dim(self) -> int:
         return self.units
 
+    @property
+    def state_sizes(self) -> tuple[int, ...]:
+        """The size of each state (:attr:`states`): h has the output's size, c the units.
+
+        >>> LSTM(8).state_sizes, GRU(8).state_sizes
+        ((8, 8), (8,))
+        """
+        return tuple(self.output_dim if s == "h" else self.units for s in self.states)
+
+    def _returned_state(self) -> dict[str, Any]:
+        """``return_state`` for :meth:`get_config`, only when set (so a plain layer's repr stays short)."""
+        return {"return_state": True} if self.return_state else {}
+
     def get_config(self) -> dict[str, Any]:
         return {"units": self.units, "input_dim": self.input_dim, "use_bias": self.use_bias,
-                "return_sequences": self.return_sequences}
+                "return_sequences": self.return_sequences, **self._returned_state()}
 
     def output_is_sequence(self, input_is_sequence: bool | None) -> bool | None:
         return self.return_sequences
@@ -317,6 +358,7 @@ class LSTM(Recurrent):
     kind = "LSTM"
     keras_name = "lstm"
     gates = (("i", "input"), ("f", "forget"), ("c", "cell"), ("o", "output"))
+    states = ("h", "c")
     elementwise_per_unit = 13
 
 
@@ -353,10 +395,10 @@ class GRU(Recurrent):
     elementwise_per_unit = 10
 
     def __init__(self, units: Any, input_dim: Any = None, *, use_bias: Any = True,
-                 reset_after: Any = True, return_sequences: Any = False,
+                 reset_after: Any = True, return_sequences: Any = False, return_state: Any = False,
                  name: str | None = None) -> None:
         super().__init__(units, input_dim, use_bias=use_bias, return_sequences=return_sequences,
-                         name=name)
+                         return_state=return_state, name=name)
         self.reset_after = v.flag("reset_after", reset_after)
 
     def get_config(self) -> dict[str, Any]:
@@ -446,6 +488,66 @@ class Embedding(Layer):
     def _weights(self, m: int) -> list[Weight]:
         d = self.output_dim_
         return [Weight("E", "", "embeddings", (m, d), ("V", "d"), "embeddings", (m, d))]
+
+
+class TiedDense(Layer):
+    """An output layer that reuses an :class:`Embedding`'s matrix: tied embeddings, only the bias is its own.
+
+    Press & Wolf (2017), "Using the Output Embedding to Improve Language Models": the
+    softmax layer that maps d features back to V token scores uses the embedding matrix E
+    (V×d) as its kernel, so it adds only its bias, V numbers (0 with ``use_bias=False``).
+    PyTorch's word_language_model with ``--tied`` does exactly this:
+    ``decoder.weight = encoder.weight``, and the decoder keeps its V-sized bias.
+
+    Parameters
+    ----------
+    embedding:
+        The :class:`Embedding` whose matrix E is reused (and counted there, once).
+    input_dim:
+        Features read, d; it must equal the embedding's ``output_dim``.
+    use_bias:
+        Whether the layer has its own bias vector (V numbers).
+
+    Example
+    -------
+    >>> embedding = Embedding(10000, 650)
+    >>> head = TiedDense(embedding, input_dim=650)
+    >>> head.params, head.formula.expanded, head.output_dim
+    (10000, 'V', 10000)
+    >>> Sequential([embedding, LSTM(650, return_sequences=True), head]).layer_params
+    [6500000, 3382600, 10000]
+    """
+
+    kind = "TiedDense"
+    keras_name = "tied_dense"
+
+    def __init__(self, embedding: Any, input_dim: Any = None, *, use_bias: Any = True,
+                 name: str | None = None) -> None:
+        if not isinstance(embedding, Embedding):
+            raise TypeError(f"embedding must be an lp.Embedding (whose matrix this layer reuses), "
+                            f"got {v.shown(embedding)}")
+        self.embedding = embedding
+        super().__init__(input_dim, name)
+        if self.input_dim is not None and self.input_dim != embedding.output_dim:
+            raise ValueError(f"input_dim must equal the embedding's output_dim ({embedding.output_dim}: the tied "
+                             f"matrix is V × d), got {self.input_dim}")
+        self.use_bias = v.flag("use_bias", use_bias)
+
+    @property
+    def output_dim(self) -> int:
+        """V, the vocabulary: one score per token."""
+        assert self.embedding.input_dim is not None
+        return self.embedding.input_dim
+
+    def get_config(self) -> dict[str, Any]:
+        return {"embedding": self.embedding, "input_dim": self.input_dim, "use_bias": self.use_bias}
+
+    def _symbols(self, m: int) -> dict[str, int]:
+        return {"V": self.output_dim, "d": m}
+
+    def _weights(self, m: int) -> list[Weight]:
+        v_ = self.output_dim
+        return [Weight("b", "", "bias", (v_,), ("V",), "bias", (v_,))] if self.use_bias else []
 
 
 class Bidirectional(Layer):
@@ -562,6 +664,9 @@ def _backward(forward: Recurrent, backward: Any, merge_mode: str | None) -> Recu
     if backward.return_sequences != forward.return_sequences:
         raise ValueError(f"backward_layer must have the forward layer's return_sequences={forward.return_sequences} "
                          f"(Keras requires it), got return_sequences={backward.return_sequences}")
+    if backward.return_state != forward.return_state:
+        raise ValueError(f"backward_layer must have the forward layer's return_state={forward.return_state} "
+                         f"(Keras requires it), got return_state={backward.return_state}")
     if None not in (forward.input_dim, backward.input_dim) and forward.input_dim != backward.input_dim:
         raise ValueError(f"backward_layer reads the forward layer's input ({forward.input_dim} features), "
                          f"got input_dim={backward.input_dim}")
@@ -630,6 +735,9 @@ class Sequential:
             if isinstance(before, Bidirectional) and before.merge_mode is None:
                 raise ValueError(f"layers[{i - 1}] is Bidirectional with merge_mode=None: it outputs two "
                                  "tensors, so it can only be the last layer")
+            if getattr(getattr(before, "layer", before), "return_state", False):
+                raise ValueError(f"layers[{i - 1}] has return_state=True: it outputs its states too, so it can "
+                                 "only be the last layer (use lp.Model to pass states on)")
             if isinstance(layer, (Recurrent, Bidirectional)) and sequence is False:
                 raise ValueError(
                     f"layers[{i}] ({layer.kind}) needs a sequence, but layers[{i - 1}] returns only "
@@ -671,9 +779,11 @@ class Sequential:
 
     def training_memory_bytes(self, dtype: str = "float32", optimizer: str = "adam") -> int:
         """Bytes for weights + gradients + optimizer state (see :func:`lstm_params.hardware.training_memory_bytes`)."""
+        from .frontend import non_trainable_params
         from .hardware import training_memory_bytes
 
-        return training_memory_bytes(self.params, dtype, optimizer)
+        frozen = sum(non_trainable_params(layer) for layer in self.layers)
+        return training_memory_bytes(self.params, dtype, optimizer, non_trainable=frozen)
 
     def flops(self, timesteps: int = 1, batch_size: int = 1, *, spatial_shape: Any = None) -> int:
         """FLOPs of the stack; layers after a ``return_sequences=False`` layer run once per sequence.

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from ._validate import digits
 
 if TYPE_CHECKING:
+    from .graph import Model
     from .layers import Layer, Sequential
     from .weights import Weight
 
-__all__ = ["layer_text", "layer_html", "sequential_text", "sequential_html", "readable_bytes"]
+__all__ = ["layer_text", "layer_html", "sequential_text", "sequential_html", "model_text", "model_html",
+           "readable_bytes"]
 
 
 def readable_bytes(n: int) -> str:
@@ -189,6 +191,57 @@ def sequential_html(model: Sequential) -> str:
     for r in _seq_rows(model):
         parts.append(f"<tr><td>{html.escape(r[0])}</td><td>{html.escape(r[1])}</td>"
                      f"<td class='r'>{r[2]}</td><td class='r'>{r[3]}</td><td>{html.escape(r[4])}</td></tr>")
+    parts.append("</tbody></table>")
+    parts.append(f"<b>Total params: {model.params:,}</b> ({readable_bytes(model.memory_bytes())})")
+    return "".join(parts)
+
+
+def _model_rows(model: Model) -> list[list[str]]:
+    rows = []
+    for layer, name in zip(model.layers, model.names, strict=True):
+        nodes = vars(layer).get("_nodes", [])
+        shown = [t.features for t in nodes[0].outputs] if nodes else []
+        output = ", ".join("ids" if f is None else f"{f:,}" for f in shown)
+        formula = layer.formula
+        rows.append([name, layer.kind, output, f"{layer.params:,}", ", ".join(model.connections(layer)) or "-",
+                     f"{formula.expanded} at {_sizes(layer)}" if formula.values else formula.expanded])
+    return rows
+
+
+_MODEL_HEADER = ["layer", "kind", "output", "params", "connected to", "formula"]
+
+
+def model_text(model: Model) -> str:
+    """A ``model.summary()``-like table of a functional :class:`~lstm_params.graph.Model`.
+
+    "connected to" names the tensors each layer reads as Keras does: ``lstm[0][1]`` is
+    output 1 (h) of the first call of ``lstm``.
+
+    >>> from lstm_params import LSTM, Dense
+    >>> from lstm_params.graph import Input, Model
+    >>> x = Input(3)
+    >>> print(model_text(Model(x, Dense(2)(LSTM(8)(x)))))
+    layer        kind        output  params  connected to       formula
+    ------------------------------------------------------------------------------------------
+    input_layer  InputLayer       3       0  -                  0
+    lstm         LSTM             8     384  input_layer[0][0]  4(nm + n² + n) at m = 3, n = 8
+    dense        Dense            2      18  lstm[0][0]         nm + n at m = 8, n = 2
+    ------------------------------------------------------------------------------------------
+    Total params: 402 (1.57 KB)
+    """
+    lines = _table_text(_MODEL_HEADER, _model_rows(model), {2, 3})
+    lines.append(f"Total params: {model.params:,} ({readable_bytes(model.memory_bytes())})")
+    return "\n".join(lines)
+
+
+def model_html(model: Model) -> str:
+    """A ``model.summary()``-like table of a functional :class:`~lstm_params.graph.Model`, as HTML."""
+    parts = [_STYLE, "<table class='lp-t'><thead><tr>"]
+    parts += [f"<th>{h}</th>" for h in _MODEL_HEADER]
+    parts.append("</tr></thead><tbody>")
+    for r in _model_rows(model):
+        cells = [f"<td class='r'>{c}</td>" if i in (2, 3) else f"<td>{html.escape(c)}</td>" for i, c in enumerate(r)]
+        parts.append(f"<tr>{''.join(cells)}</tr>")
     parts.append("</tbody></table>")
     parts.append(f"<b>Total params: {model.params:,}</b> ({readable_bytes(model.memory_bytes())})")
     return "".join(parts)

@@ -15,7 +15,10 @@ for the layers in :mod:`lstm_params.layers`:
 * :class:`ConvLSTM1D`, :class:`ConvLSTM2D`, :class:`ConvLSTM3D` (Keras layers of the same
   names): every matrix product becomes a convolution, so each gate's W is a kernel of
   k₁ × … × C × F weights and U one of k₁ × … × F × F: 4F(∏k·(C + F) + 1).  Here
-  ``input_dim`` is C, the channels of each input frame, and F is ``filters``.
+  ``input_dim`` is C, the channels of each input frame, and F is ``filters``.  With
+  ``peephole=True`` they are the ConvLSTM of Shi et al. (2015), whose peepholes W_ci, W_cf,
+  W_co multiply the cell state elementwise, so each is a tensor of the state's full shape
+  s₁ × … × F: 3·∏s·F more (the state's size is then needed, ``spatial_shape``).
 
 >>> PeepholeLSTM(100, input_dim=25).params - LSTM(100, input_dim=25).params
 300
@@ -55,6 +58,7 @@ class PeepholeLSTM(Recurrent):
     kind = "PeepholeLSTM"
     keras_name = "peephole_lstm"
     gates = LSTM.gates
+    states = LSTM.states
     elementwise_per_unit = LSTM.elementwise_per_unit
     peepholes: ClassVar[tuple[tuple[str, str], ...]] = (("i", "input"), ("f", "forget"), ("o", "output"))
 
@@ -79,6 +83,7 @@ class CIFGLSTM(Recurrent):
     kind = "CIFGLSTM"
     keras_name = "cifg_lstm"
     gates = (("i", "input"), ("c", "cell"), ("o", "output"))
+    states = LSTM.states
     elementwise_per_unit = 12  # the LSTM's 13n, one gate (add + σ) fewer, plus f = 1 - i
 
 
@@ -124,14 +129,17 @@ class LSTMP(Recurrent):
     kind = "LSTMP"
     keras_name = "lstmp"
     gates = (("i", "input"), ("c", "cell"), ("f", "forget"), ("o", "output"))  # TF1's i, j, f, o
+    states = LSTM.states  # h is the projection r (p), c the cells (n)
     elementwise_per_unit = LSTM.elementwise_per_unit
     peepholes: ClassVar[tuple[tuple[str, str], ...]] = (("f", "forget"), ("i", "input"), ("o", "output"))  # TF1's
 
     def __init__(self, units: Any, proj_units: Any, input_dim: Any = None, *, peephole: Any = False,
-                 use_bias: Any = True, return_sequences: Any = False, name: str | None = None) -> None:
+                 use_bias: Any = True, return_sequences: Any = False, return_state: Any = False,
+                 name: str | None = None) -> None:
         self.proj_units = v.positive_int("proj_units", proj_units)
         self.peephole = v.flag("peephole", peephole)
-        super().__init__(units, input_dim, use_bias=use_bias, return_sequences=return_sequences, name=name)
+        super().__init__(units, input_dim, use_bias=use_bias, return_sequences=return_sequences,
+                         return_state=return_state, name=name)
 
     @property
     def output_dim(self) -> int:
@@ -184,7 +192,14 @@ class ConvLSTM(Recurrent):
         the count.
     input_dim:
         C, the channels of each input frame (the last axis).
-    use_bias, return_sequences:
+    peephole:
+        Shi et al.'s (2015, eq. 3) peepholes: i, f and o also read the cell state through
+        W_ci ⊙ C, W_cf ⊙ C and W_co ⊙ C, Hadamard products, so each W_c· has the state's
+        full shape (s₁, …, F) and the count grows by 3·∏s·F.  No framework ships this layer.
+    spatial_shape:
+        (s₁, …), the size of the state (rows, columns...), ``rank`` positive integers:
+        required with ``peephole=True``, refused without (nothing else reads it).
+    use_bias, return_sequences, return_state:
         As for :class:`~lstm_params.layers.LSTM`.
     """
 
@@ -192,13 +207,28 @@ class ConvLSTM(Recurrent):
     kind = "ConvLSTM"
     rank: ClassVar[int] = 0
     gates = LSTM.gates
+    states = LSTM.states
     elementwise_per_unit = LSTM.elementwise_per_unit  # per position of the state
+    peepholes: ClassVar[tuple[tuple[str, str], ...]] = PeepholeLSTM.peepholes
 
-    def __init__(self, filters: Any, kernel_size: Any, input_dim: Any = None, *, use_bias: Any = True,
-                 return_sequences: Any = False, name: str | None = None) -> None:
+    def __init__(self, filters: Any, kernel_size: Any, input_dim: Any = None, *, peephole: Any = False,
+                 spatial_shape: Any = None, use_bias: Any = True, return_sequences: Any = False,
+                 return_state: Any = False, name: str | None = None) -> None:
         filters = v.positive_int("filters", filters)
         self.kernel_size: tuple[int, ...] = _kernel_size(kernel_size, self.rank)
-        super().__init__(filters, input_dim, use_bias=use_bias, return_sequences=return_sequences, name=name)
+        self.peephole = v.flag("peephole", peephole)
+        self.spatial_shape: tuple[int, ...] | None = None
+        if self.peephole:
+            if spatial_shape is None:
+                raise ValueError(f"spatial_shape is needed with peephole=True: the peepholes W_ci, W_cf, W_co are "
+                                 f"tensors of the state's full shape ({self.rank} sizes, then the filters); "
+                                 "got spatial_shape=None")
+            self.spatial_shape = _spatial_shape(spatial_shape, self.rank)
+        elif spatial_shape is not None:
+            raise ValueError(f"spatial_shape is only read with peephole=True (the count of a ConvLSTM without "
+                             f"peepholes does not depend on it), got spatial_shape={v.shown(spatial_shape)}")
+        super().__init__(filters, input_dim, use_bias=use_bias, return_sequences=return_sequences,
+                         return_state=return_state, name=name)
 
     @property
     def filters(self) -> int:
@@ -206,15 +236,20 @@ class ConvLSTM(Recurrent):
         return self.units
 
     def get_config(self) -> dict[str, Any]:
-        return {"filters": self.units, "kernel_size": self.kernel_size, "input_dim": self.input_dim,
-                "use_bias": self.use_bias, "return_sequences": self.return_sequences}
+        peephole = {"peephole": True, "spatial_shape": self.spatial_shape} if self.peephole else {}
+        return {"filters": self.units, "kernel_size": self.kernel_size, "input_dim": self.input_dim, **peephole,
+                "use_bias": self.use_bias, "return_sequences": self.return_sequences, **self._returned_state()}
 
     def _k_symbols(self) -> tuple[str, ...]:
         return tuple(f"k{i + 1}" for i in range(self.rank))
 
+    def _s_symbols(self) -> tuple[str, ...]:
+        return tuple(f"s{i + 1}" for i in range(self.rank))
+
     def _symbols(self, m: int) -> dict[str, int]:
         sizes = dict(zip(self._k_symbols(), self.kernel_size, strict=True))
-        return {**sizes, "C": m, "F": self.units}
+        state = dict(zip(self._s_symbols(), self.spatial_shape or (), strict=False))
+        return {**sizes, "C": m, **state, "F": self.units}
 
     def _weights(self, m: int) -> list[Weight]:
         f, k, ks = self.units, self.kernel_size, self._k_symbols()
@@ -227,6 +262,10 @@ class ConvLSTM(Recurrent):
         if self.use_bias:
             out += [Weight(f"b_{letter}", gate, "bias", (f,), ("F",), "bias", (4 * f,), f"[{j * f}:{(j + 1) * f}]")
                     for j, (letter, gate) in enumerate(self.gates)]
+        if self.spatial_shape is not None:  # Shi et al.'s W_ci, W_cf, W_co: one weight per position and filter
+            state = (*self.spatial_shape, f)
+            out += [Weight(f"W_c{letter}", gate, "peephole", state, (*self._s_symbols(), "F"),
+                           f"{gate}_gate_peephole_weights", state) for letter, gate in self.peepholes]
         return out
 
     def flops(self, timesteps: int = 1, batch_size: int = 1, spatial_shape: Any = None) -> int:
@@ -245,10 +284,17 @@ class ConvLSTM(Recurrent):
 
     def positions(self, spatial_shape: Any) -> int:
         """Number of positions in a state of ``spatial_shape`` (``rank`` positive integers)."""
-        if not isinstance(spatial_shape, (tuple, list)) or len(spatial_shape) != self.rank:
-            raise ValueError(f"spatial_shape must be {self.rank} positive integers (the size of the state), "
-                             f"got {v.shown(spatial_shape)}")
-        return math.prod(v.positive_int("spatial_shape", s) for s in spatial_shape)
+        if self.peephole:  # lstm_params.hardware would count each peephole tensor once per position
+            raise ValueError("spatial_shape: the FLOPs of a ConvLSTM with peephole=True are not counted yet "
+                             "(its peepholes are whole tensors of the state's shape, not one vector per position)")
+        return math.prod(_spatial_shape(spatial_shape, self.rank))
+
+
+def _spatial_shape(value: Any, rank: int) -> tuple[int, ...]:
+    if not isinstance(value, (tuple, list)) or len(value) != rank:
+        raise ValueError(f"spatial_shape must be {rank} positive integers (the size of the state), "
+                         f"got {v.shown(value)}")
+    return tuple(v.positive_int("spatial_shape", s) for s in value)
 
 
 class ConvLSTM1D(ConvLSTM):
@@ -269,6 +315,12 @@ class ConvLSTM2D(ConvLSTM):
     >>> layer = ConvLSTM2D(5, (3, 3), input_dim=3)
     >>> layer.params, layer.formula.factored
     (1460, '4F(k₁k₂C + k₁k₂F + 1)')
+
+    Shi et al.'s peepholes on a 64 × 64 state: three more tensors of 64 × 64 × F.
+
+    >>> layer = ConvLSTM2D(5, (3, 3), input_dim=3, peephole=True, spatial_shape=(64, 64))
+    >>> layer.params - 1460 == 3 * 64 * 64 * 5, layer.formula.expanded
+    (True, '4k₁k₂CF + 4k₁k₂F² + 4F + 3s₁s₂F')
     """
 
     kind = "ConvLSTM2D"

@@ -198,7 +198,7 @@ def use_layer(layer: Any, arguments: tuple[str, ...]) -> None:
         listed = attempt(allowed, lambda: layer.weights)
         if not isinstance(listed, Refused):
             assert sum(w.size for w in listed) == params
-            assert attempt(allowed, lambda: layer.variables)
+            assert attempt(allowed, lambda: layer.variables) or not listed  # a weightless layer has none
         with time_limit():
             assert lp.check(params, layer) and not lp.check(params + 1, layer)
             assert f"{params:,}" in repr(lp.reveal(layer))
@@ -222,12 +222,13 @@ def reached(obj: Any, given: dict[str, Any]) -> None:
 @FUZZ
 @given(kind=st.sampled_from(sorted(KERAS_KINDS)), units=sizes, input_dim=given_or_not(pick(st.none(), sizes)),
        use_bias=given_or_not(flags), return_sequences=given_or_not(flags), reset_after=given_or_not(flags),
-       name=given_or_not(names))
-def test_recurrent_layers(kind, units, input_dim, use_bias, return_sequences, reset_after, name):
+       return_state=given_or_not(flags), name=given_or_not(names))
+def test_recurrent_layers(kind, units, input_dim, use_bias, return_sequences, reset_after, return_state, name):
     start("LSTM, GRU, SimpleRNN, PeepholeLSTM, CIFGLSTM")
     cls = KERAS_KINDS[kind]
     kwargs = keep({"input_dim": input_dim, "use_bias": use_bias, "return_sequences": return_sequences,
-                   "name": name, **({"reset_after": reset_after} if kind == "GRU" else {})})
+                   "return_state": return_state, "name": name,
+                   **({"reset_after": reset_after} if kind == "GRU" else {})})
     arguments = ("units", *kwargs)
     layer = attempt(arguments, lambda: cls(units, **kwargs))
     refuses_unknown_keyword(lambda **extra: cls(3, **extra))
@@ -238,11 +239,13 @@ def test_recurrent_layers(kind, units, input_dim, use_bias, return_sequences, re
 
 @FUZZ
 @given(units=sizes, proj_units=sizes, input_dim=given_or_not(pick(st.none(), sizes)), peephole=given_or_not(flags),
-       use_bias=given_or_not(flags), return_sequences=given_or_not(flags), name=given_or_not(names))
-def test_lstm_with_projection(units, proj_units, input_dim, peephole, use_bias, return_sequences, name):
+       use_bias=given_or_not(flags), return_sequences=given_or_not(flags), return_state=given_or_not(flags),
+       name=given_or_not(names))
+def test_lstm_with_projection(units, proj_units, input_dim, peephole, use_bias, return_sequences, return_state,
+                              name):
     start("LSTMP")
     kwargs = keep({"input_dim": input_dim, "peephole": peephole, "use_bias": use_bias,
-                   "return_sequences": return_sequences, "name": name})
+                   "return_sequences": return_sequences, "return_state": return_state, "name": name})
     arguments = ("units", "proj_units", *kwargs)
     layer = attempt(arguments, lambda: variants.LSTMP(units, proj_units, **kwargs))
     refuses_unknown_keyword(lambda **extra: variants.LSTMP(4, 2, **extra))
@@ -255,16 +258,27 @@ def test_lstm_with_projection(units, proj_units, input_dim, peephole, use_bias, 
 @given(kind=st.sampled_from(sorted(CONV_KINDS)), filters=sizes,
        kernel_size=mostly(pick(st.integers(1, 5), st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))),
        input_dim=given_or_not(pick(st.none(), sizes)), use_bias=given_or_not(flags),
-       spatial_shape=mostly(st.lists(st.integers(1, 9), min_size=1, max_size=3).map(tuple)))
-def test_conv_lstm_layers(kind, filters, kernel_size, input_dim, use_bias, spatial_shape):
+       spatial_shape=mostly(st.lists(st.integers(1, 9), min_size=1, max_size=3).map(tuple)),
+       peephole=given_or_not(flags), state_shape=given_or_not(pick(st.none(), st.lists(
+           st.integers(1, 9), min_size=1, max_size=3).map(tuple), anything)))
+def test_conv_lstm_layers(kind, filters, kernel_size, input_dim, use_bias, spatial_shape, peephole, state_shape):
     start("ConvLSTM1D, ConvLSTM2D, ConvLSTM3D")
     cls = CONV_KINDS[kind]
-    kwargs = keep({"input_dim": input_dim, "use_bias": use_bias})
-    arguments = ("filters", "kernel_size", *kwargs)
-    layer = attempt(arguments, lambda: cls(filters, kernel_size, **kwargs))
+    kwargs = keep({"input_dim": input_dim, "use_bias": use_bias, "peephole": peephole})
+    state = keep({"spatial_shape": state_shape})
+    arguments = ("filters", "kernel_size", *kwargs, *state)
+    layer = attempt(arguments, lambda: cls(filters, kernel_size, **kwargs, **state))
+    refuses_unknown_keyword(lambda **extra: cls(2, 3, **extra))
     if not isinstance(layer, Refused):
         kernels = kernel_size if isinstance(kernel_size, tuple) else (kernel_size,) * cls.rank
         reached(layer, {"filters": filters, "kernel_size": tuple(int(k) for k in kernels), **kwargs})
+        if layer.peephole:  # Shi et al.'s three peephole tensors of the state's full shape
+            assert layer.spatial_shape == tuple(int(s) for s in state_shape)
+            plain = cls(filters, kernel_size, input_dim=layer.input_dim, use_bias=layer.use_bias)
+            if layer.input_dim is not None:
+                assert layer.params - plain.params == 3 * math.prod(layer.spatial_shape) * layer.filters
+        else:
+            assert state.get("spatial_shape") is None and layer.spatial_shape is None
         use_layer(layer, arguments)
         flops = attempt((*arguments, *LAYER_ERRORS), lambda: layer.flops(2, 1, spatial_shape))
         if not isinstance(flops, Refused):  # spatial_shape is read: the work grows with the state's size
@@ -463,6 +477,35 @@ def test_flops(model, timesteps, batch_size, spatial_shape):
     if not isinstance(model, lp.Sequential):  # every step costs the same
         one = lp.flops(model, 1, 1, **kwargs)
         assert total == int(steps.get("timesteps", 1)) * int(steps.get("batch_size", 1)) * one
+
+
+TRAINED = [lp.Sequential([lp.Embedding(20, 3), lp.LSTM(4, return_sequences=True), lp.GRU(2), lp.Dense(2)]),
+           lp.Bidirectional(lp.SimpleRNN(3, input_dim=2), merge_mode="mul"), pt.LSTM(3, 4, 2, proj_size=2)]
+
+
+@FUZZ
+@given(model=pick(layers, st.sampled_from(TRAINED), anything),
+       timesteps=given_or_not(sizes), batch_size=given_or_not(sizes),
+       dtype=given_or_not(mostly(st.sampled_from([*sorted(BYTES), "mixed_float16", "mixed_bfloat16"]))),
+       spatial_shape=given_or_not(pick(st.none(), st.tuples(st.integers(1, 5), st.integers(1, 5)), anything)))
+def test_training_figures(model, timesteps, batch_size, dtype, spatial_shape):
+    start("activation_bytes, training_flops, macs, layer_figures, LayerFigures")
+    steps = keep({"timesteps": timesteps, "batch_size": batch_size, "spatial_shape": spatial_shape})
+    arguments = ("model", "timesteps", "batch_size", "spatial_shape", "dtype", "input_dim", "activation memory")
+    kept = attempt(arguments, lambda: lp.activation_bytes(model, **steps, **keep({"dtype": dtype})))
+    compute = attempt(arguments, lambda: lp.training_flops(model, **steps))
+    rows = attempt(arguments, lambda: lp.layer_figures(model, **steps, **keep({"dtype": dtype})))
+    refuses_unknown_keyword(lambda **extra: lp.activation_bytes(lp.LSTM(2, input_dim=2), **extra))
+    refuses_unknown_keyword(lambda **extra: lp.layer_figures(lp.LSTM(2, input_dim=2), **extra))
+    if isinstance(rows, Refused):
+        return
+    assert not isinstance(kept, Refused) and not isinstance(compute, Refused)
+    assert all(isinstance(r, lp.LayerFigures) and r.trainable == r.params - r.non_trainable for r in rows)
+    assert kept == sum(r.activation_bytes for r in rows) >= 0
+    assert compute["backward"] == sum(r.backward_flops for r in rows) >= 0
+    assert compute["total"] == compute["forward"] + compute["backward"]
+    matmul = attempt(arguments, lambda: lp.macs(model, **steps))
+    assert matmul == sum(r.macs for r in rows) and 2 * matmul <= compute["forward"]
 
 
 MAKES: list[Callable[[int], Any]] = [
@@ -772,6 +815,108 @@ def test_cell_diagram(units, input_dim):
         plt.close(ax.figure)
 
 
+# -- the functional form (lstm_params.graph) and tied embeddings ----------------------------------------------
+
+@FUZZ
+@given(n=sizes, input_dim=given_or_not(pick(st.none(), sizes)), name=given_or_not(names),
+       merge=st.sampled_from(["Concatenate", "Add"]))
+def test_weightless_layers(n, input_dim, name, merge):
+    start("RepeatVector, Concatenate, Add")
+    kwargs = keep({"input_dim": input_dim, "name": name})
+    repeat = attempt(("n", *kwargs), lambda: lp.RepeatVector(n, **kwargs))
+    refuses_unknown_keyword(lambda **extra: lp.RepeatVector(2, **extra))
+    if not isinstance(repeat, Refused):
+        reached(repeat, {"n": n, **kwargs})
+        assert repeat.params == 0 and repeat.formula.expanded == "0"
+        use_layer(repeat, ("n", *kwargs))
+    cls = getattr(lp, merge)
+    joined = attempt(tuple(kwargs), lambda: cls(**kwargs))
+    refuses_unknown_keyword(lambda **extra: cls(**extra))
+    if not isinstance(joined, Refused):
+        reached(joined, kwargs)
+        assert joined.params == 0
+        use_layer(joined, tuple(kwargs))
+
+
+@FUZZ
+@given(embedding=pick(st.builds(lp.Embedding, st.integers(1, 50), st.integers(1, 9)), layers, anything),
+       input_dim=given_or_not(pick(st.none(), sizes)), use_bias=given_or_not(flags), name=given_or_not(names))
+def test_tied_dense(embedding, input_dim, use_bias, name):
+    start("TiedDense")
+    kwargs = keep({"input_dim": input_dim, "use_bias": use_bias, "name": name})
+    arguments = ("embedding", *kwargs)
+    head = attempt(arguments, lambda: lp.TiedDense(embedding, **kwargs))
+    refuses_unknown_keyword(lambda **extra: lp.TiedDense(lp.Embedding(3, 2), **extra))
+    if isinstance(head, Refused):
+        return
+    reached(head, {"embedding": embedding, **kwargs})
+    assert head.output_dim == embedding.input_dim
+    if head.input_dim is not None:  # the bias alone: V, or nothing
+        assert head.params == (embedding.input_dim if kwargs.get("use_bias", True) else 0)
+    use_layer(head, arguments)
+
+
+def graph_pool() -> list[Any]:
+    """Tensors of every kind: sequences, a vector, states, token ids (fresh: calls set layers' sizes)."""
+    out, h, c = lp.LSTM(3, return_state=True)(lp.Input(2))
+    return [lp.Input(3), lp.Input(3, sequence=False), out, h, c, lp.Input(None), lp.Input(4)]
+
+
+GRAPH_MAKERS: list[Callable[[], Any]] = [
+    lambda: lp.LSTM(3), lambda: lp.GRU(3, return_state=True, return_sequences=True), lambda: lp.Dense(2),
+    lambda: lp.RepeatVector(2), lp.Concatenate, lp.Add, lambda: lp.Embedding(5, 3),
+    lambda: lp.TiedDense(lp.Embedding(6, 3)), lambda: lp.SimpleRNN(3, input_dim=4),
+    lambda: lp.Bidirectional(lp.LSTM(3, return_state=True), merge_mode=None), lambda: lp.ConvLSTM1D(3, 2),
+]
+picks = st.integers(0, 6)
+
+
+@FUZZ
+@given(features=mostly(pick(st.none(), sizes)), input_name=given_or_not(names), sequence=given_or_not(flags),
+       make=st.sampled_from(GRAPH_MAKERS), inputs=pick(picks, st.lists(picks, max_size=3), anything),
+       initial_state=given_or_not(pick(st.lists(picks, max_size=3), picks, anything)), again=st.booleans(),
+       model_inputs=mostly(st.just("all")), name=given_or_not(names))
+def test_graph(features, input_name, sequence, make, inputs, initial_state, again, model_inputs, name):
+    start("Input, Model, layer calls")
+    kwargs = keep({"name": input_name, "sequence": sequence})
+    x = attempt(("features", *kwargs), lambda: lp.Input(features, **kwargs))
+    refuses_unknown_keyword(lambda **extra: lp.Input(3, **extra))
+    refuses_unknown_keyword(lambda **extra: lp.Model(lp.Input(3), lp.Input(3), **extra))
+    if isinstance(x, Refused):
+        return
+    assert x.features == (None if features is None else int(features))
+    assert x.sequence == bool(kwargs.get("sequence", True)) and repr(x)
+    pool = [x, *graph_pool()]
+
+    def tensors(choice: Any) -> Any:
+        if isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(pool):
+            return pool[choice]
+        if isinstance(choice, list) and all(isinstance(i, int) and 0 <= i < len(pool) for i in choice):
+            return [pool[i] for i in choice]
+        return choice
+
+    layer = make()
+    state = keep({"initial_state": tensors(initial_state) if initial_state is not ... else ...})
+    out = attempt(("inputs", *state), lambda: layer(tensors(inputs), **state))
+    if isinstance(out, Refused):
+        return
+    outs = out if isinstance(out, list) else [out]
+    assert outs and all(isinstance(t, lp.graph.Tensor) for t in outs)
+    if again:  # the same layer on the same tensors: shared, counted once
+        attempt(("inputs", *state), lambda: layer(tensors(inputs), **state))
+    given_inputs = [t for t in pool if isinstance(t.node.layer, lp.graph.InputLayer)] if model_inputs == "all" \
+        else model_inputs
+    model = attempt(("inputs", "outputs", "name"), lambda: lp.Model(given_inputs, outs, **keep({"name": name})))
+    if isinstance(model, Refused):
+        return
+    assert sum(1 for held in model.layers if held is layer) == 1
+    params = attempt(("input_dim",), lambda: model.params)
+    assert params == sum(model.layer_params) == sum(held.params for held in model)
+    assert f"Total params: {params:,} (" in model.summary() and f"{params:,}" in model._repr_html_()
+    assert model.memory_bytes() == 4 * params and model.training_memory_bytes() == 16 * params
+    assert repr(model)
+
+
 #: Every public callable of lstm_params.__all__ and lstm_params.pytorch.__all__, and the test that fuzzes it.
 FUZZED = {
     **dict.fromkeys(["LSTM", "GRU", "SimpleRNN", "PeepholeLSTM", "CIFGLSTM"], test_recurrent_layers),
@@ -786,12 +931,16 @@ FUZZED = {
     **dict.fromkeys(CONVOLUTIONS, test_convolutions), **dict.fromkeys(NORMALIZATIONS, test_normalizations),
     **dict.fromkeys(["memory_bytes", "training_memory_bytes"], test_memory),
     **dict.fromkeys(["flops", "flops_breakdown"], test_flops), "max_units": test_max_units,
+    **dict.fromkeys(["activation_bytes", "training_flops", "macs", "layer_figures", "LayerFigures"],
+                    test_training_figures),
     **dict.fromkeys(["check", "reveal", "CheckResult", "Reveal"], test_check_and_reveal),
     "Formula": test_formula, "Weight": test_weight,
     "compare_with_keras": test_compare_with_keras_never_raises_nor_miscounts,
     "compare_with_torch": test_comparisons_refuse_what_is_not_a_model,
     **dict.fromkeys(["import_keras", "import_torch"], test_framework_imports_take_no_arguments),
     "explorer": test_explorer, "cell_diagram": test_cell_diagram,
+    **dict.fromkeys(["RepeatVector", "Concatenate", "Add"], test_weightless_layers), "TiedDense": test_tied_dense,
+    **dict.fromkeys(["Input", "Model"], test_graph),
 }
 #: Public callables left out, and why.
 NOT_FUZZED = {
