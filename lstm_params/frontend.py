@@ -50,7 +50,7 @@ def non_trainable_params(layer: Layer) -> int:
     >>> non_trainable_params(BatchNormalization(input_dim=10)), non_trainable_params(Conv1D(4, 3, input_dim=2))
     (20, 0)
     """
-    return sum(w.size for w in layer.weights if w.role in NON_TRAINABLE_ROLES)
+    return layer._weight_total(lambda w: w.role in NON_TRAINABLE_ROLES)  # by groups: no list of every copy
 
 
 class _FrontEnd(Layer):

@@ -51,6 +51,7 @@ FLOPs
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _validate as v
@@ -59,7 +60,8 @@ if TYPE_CHECKING:
     from .weights import Weight
 
 __all__ = ["DTYPE_BYTES", "MIXED_PRECISION", "INFERENCE_DTYPES", "OPTIMIZER_STATE", "memory_bytes",
-           "training_memory_bytes", "flops", "flops_breakdown", "max_units", "dtype_bytes"]
+           "training_memory_bytes", "flops", "flops_breakdown", "max_units", "dtype_bytes", "activation_bytes",
+           "macs", "training_flops", "layer_figures", "LayerFigures"]
 
 #: Bytes per parameter for the dtypes the planning figures know.
 DTYPE_BYTES: dict[str, int] = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
@@ -126,7 +128,8 @@ def memory_bytes(params: Any, dtype: Any = "float32") -> int:
     return count * dtype_bytes(dtype)
 
 
-def training_memory_bytes(params: Any, dtype: Any = "float32", optimizer: Any = "adam") -> int:
+def training_memory_bytes(params: Any, dtype: Any = "float32", optimizer: Any = "adam", *,
+                          non_trainable: Any = 0) -> int:
     """Bytes for the weights, their gradients and the optimizer's state, all in the variables' dtype.
 
     Parameters
@@ -140,6 +143,9 @@ def training_memory_bytes(params: Any, dtype: Any = "float32", optimizer: Any = 
     optimizer:
         One of :data:`OPTIMIZER_STATE`: ``"adam"`` (4 × the weights), ``"sgd"`` (2 ×),
         ``"momentum"`` (3 ×)...
+    non_trainable:
+        How many of ``params`` no gradient updates (BatchNormalization's moving statistics, frozen
+        layers): they are stored, but get no gradient and no optimizer state.
 
     Example
     -------
@@ -147,6 +153,8 @@ def training_memory_bytes(params: Any, dtype: Any = "float32", optimizer: Any = 
     (8000, 6000)
     >>> training_memory_bytes(1000, "mixed_bfloat16", "adam")  # 16 bytes per parameter
     16000
+    >>> training_memory_bytes(1000, "float32", "adam", non_trainable=200)  # 4 × 1000 + 3 × 4 × 800
+    13600
     >>> training_memory_bytes(1000, "int8", "adam")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -158,7 +166,10 @@ def training_memory_bytes(params: Any, dtype: Any = "float32", optimizer: Any = 
                          f"({policies}) and then quantized; memory_bytes(..., {dtype!r}) gives the size of its "
                          f"{dtype} weights")
     weights = memory_bytes(params, dtype)
-    return weights * (2 + optimizer_state(optimizer))
+    frozen = v.non_negative_int("non_trainable", non_trainable, at_most=None)
+    if frozen > params:
+        raise ValueError(f"non_trainable must be at most params ({params:,}), got {frozen:,}")
+    return weights + memory_bytes(params - frozen, dtype) * (1 + optimizer_state(optimizer))
 
 
 def _weight_flops(w: Weight) -> tuple[str, int]:
@@ -281,7 +292,9 @@ def max_units(budget_bytes: Any, make: Callable[[int], Any], *, dtype: Any = "fl
     Activations are not included (see the module docstring), so leave room for them.
     """
     budget = v.positive_int("budget_bytes", budget_bytes, at_most=None)
-    if not callable(make):
+    from .layers import Layer
+
+    if not callable(make) or isinstance(make, Layer):  # a layer is callable too (on a tensor), but is no builder
         raise TypeError(f"make must be a function n -> layer, got {v.shown(make)}")
     dtype_bytes(dtype)
     if optimizer is not None:
@@ -315,3 +328,218 @@ def max_units(budget_bytes: Any, make: Callable[[int], Any], *, dtype: Any = "fl
         mid = (low + high) // 2
         low, high = (mid, high) if cost(mid) <= budget else (low, mid)
     return low
+
+
+# -- training: the activations kept for the backward pass, backward FLOPs, MACs -----------------------
+
+#: Where each weight's multiply-adds take their input from, for the backward pass (see :func:`training_flops`).
+_LAYER_INPUT_ROLES = frozenset({"input kernel", "kernel"})
+
+
+def _activation_dtype_bytes(dtype: Any) -> int:
+    """Bytes per activation: the compute dtype (16 bits for a mixed policy); int8 is refused (inference)."""
+    if isinstance(dtype, str) and dtype in INFERENCE_DTYPES:
+        raise ValueError(f"dtype={dtype!r} is for inference, and activations are kept only to train: "
+                         f"give a float dtype or a mixed policy")
+    if isinstance(dtype, str) and dtype in MIXED_PRECISION:
+        return DTYPE_BYTES[MIXED_PRECISION[dtype][0]]
+    return dtype_bytes(dtype)
+
+
+def _trained_kinds() -> str:
+    return ("LSTM, GRU (reset_after=True), SimpleRNN, Dense, Embedding, Bidirectional of these, "
+            "and pytorch.LSTM/GRU/RNN")
+
+
+def _cell_state(kind: str, n: int, p: int, steps: int, batch: int) -> int:
+    """Scalars one direction of a recurrent layer keeps for backward besides its input, over ``steps`` × ``batch``.
+
+    LSTM, per step: h_{t-1}, c_{t-1}, the four activated gates i, f, g, o and tanh(c_t): 7n.  With a
+    projection r_t = P h_t (p < n): r_{t-1} (p) instead of h_{t-1}, and h_t (n), which P reads: p + 7n.
+    GRU, per step: h_{t-1}, r, z, the candidate, its recurrent part U h + b, and h_{t-1} minus the
+    candidate: 6n.  SimpleRNN: h_0 ... h_T (the activation and the next matmul share h_t): (T + 1)n.
+    """
+    if kind == "LSTM":
+        return batch * steps * (p + 7 * n)  # p = 0: no projection
+    if kind == "GRU":
+        return batch * steps * 6 * n
+    return batch * (steps + 1) * n  # SimpleRNN / RNN
+
+
+def _layer_activations(layer: Any, steps: int, batch: int) -> int:
+    """Scalars a layer keeps for its backward pass (only kinds measured against PyTorch; else a ValueError).
+
+    A layer keeps its input x_t (m per step) once, whichever direction reads it, plus each
+    direction's state (:func:`_cell_state`).
+    """
+    from . import pytorch
+    from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, SimpleRNN
+
+    kind = type(layer)
+    m: int = layer.input_dim
+    if kind is LSTM or kind is SimpleRNN or (kind is GRU and layer.reset_after):
+        return batch * steps * m + _cell_state(layer.kind, layer.units, 0, steps, batch)
+    if kind is Bidirectional and all(type(side) in (LSTM, SimpleRNN) or (type(side) is GRU and side.reset_after)
+                                     for side in (layer.layer, layer.backward)):
+        merged = 2 * layer.units * batch * (steps if layer.layer.return_sequences else 1)
+        return (batch * steps * m + sum(_cell_state(side.kind, side.units, 0, steps, batch)
+                                        for side in (layer.layer, layer.backward))
+                + (merged if layer.merge_mode == "mul" else 0))  # a product keeps both of its factors
+    if kind is Dense:
+        return batch * steps * m
+    if kind is Embedding:
+        return 0  # it keeps the integer token ids (not counted: no float activations)
+    if kind in (pytorch.LSTM, pytorch.GRU, pytorch.RNN):
+        cell = {pytorch.LSTM: "LSTM", pytorch.GRU: "GRU", pytorch.RNN: "SimpleRNN"}[kind]
+        state = layer.directions * _cell_state(cell, layer.hidden_size, layer.proj_size, steps, batch)
+        return sum(batch * steps * layer.layer_input_size(k) + state for k in range(layer.num_layers))
+    inner = layer.layer if kind is Bidirectional else layer
+    what = f"{inner.kind}(reset_after=False)" if type(inner) is GRU else layer.kind
+    raise ValueError(f"activation memory and backward FLOPs are modelled (and measured against PyTorch) for "
+                     f"{_trained_kinds()}; got {what}")
+
+
+def _layer_backward(layer: Any, steps: int, batch: int, input_grad: bool) -> int:
+    """Matmul FLOPs of a layer's backward pass: every weight's gradient, and the inputs' gradients that are needed.
+
+    A weight used in multiply-adds gets its gradient in as many multiply-adds (2 FLOPs each).  The
+    gradient of its input costs as much again when that input needs one: the recurrent state from
+    the second step on (h_0 is a constant), a projection's input always, and the layer's own input
+    only when something before it trains (``input_grad``; PyTorch's stacked layers k > 0 always).
+    """
+    _layer_activations(layer, steps, batch)  # refuses the kinds that are not modelled
+    total = 0
+    for copies, ws in layer._weight_groups():
+        for w in ws:
+            part, count = _weight_flops(w)
+            if part != "matmul" or count == 0:
+                continue
+            if w.role == "recurrent kernel":
+                uses_input = steps - 1
+            elif w.role in _LAYER_INPUT_ROLES:
+                uses_input = steps if input_grad or w.layer > 0 else 0
+            else:  # a projection: its input, h_t, always depends on the weights
+                uses_input = steps
+            total += copies * count * batch * (steps + uses_input)
+    return total
+
+
+def _plan(model: Any, timesteps: Any, batch_size: Any, spatial_shape: Any) -> list[tuple[Any, int, bool]]:
+    """Each layer with the steps it runs and whether its input needs a gradient (something before it trains)."""
+    from .layers import Layer, Sequential
+
+    v.positive_int("timesteps", timesteps)
+    v.positive_int("batch_size", batch_size)
+    if spatial_shape is not None:
+        raise ValueError(f"activation memory and backward FLOPs are not modelled for ConvLSTM layers, so "
+                         f"spatial_shape must be None, got spatial_shape={v.shown(spatial_shape)}")
+    if isinstance(model, Sequential):
+        out, sequence, trains = [], None, False
+        for layer in model.layers:
+            out.append((layer, 1 if sequence is False else timesteps, trains))
+            trains = trains or layer.params > 0
+            sequence = layer.output_is_sequence(sequence)
+        return out
+    if not isinstance(model, Layer):
+        raise TypeError(f"model must be a layer or a Sequential, got {v.shown(model)}")
+    model._need_input_dim()
+    return [(model, timesteps, False)]
+
+
+def activation_bytes(model: Any, timesteps: Any = 1, batch_size: Any = 1, dtype: Any = "float32", *,
+                     spatial_shape: Any = None) -> int:
+    """Bytes of the tensors a training step keeps for the backward pass (backpropagation through time).
+
+    Counted as PyTorch's CPU kernels keep them when they run the cell equations step by step
+    (``torch.nn.LSTM`` with oneDNN off, and always for GRU and RNN), each tensor once, weights
+    left out (:func:`training_memory_bytes` has them).  Per step and sample: an LSTM keeps
+    m + 7n numbers (x_t, h_{t-1}, c_{t-1}, the four gates, tanh c_t), a GRU m + 6n, a SimpleRNN
+    m + n (and h_0); a Dense its input; an Embedding no float tensor.  Each layer keeps its own
+    copy of its input, so the layers add up; the two directions of a bidirectional layer share
+    theirs (time-major, as the kernels run; PyTorch's ``batch_first=True`` may copy it for each).
+    oneDNN's fused LSTM (PyTorch's default for float32 on CPU) keeps an opaque workspace instead,
+    of a different size (for ``nn.LSTM(4096, 256)`` at 32 × 100: more); cuDNN likewise.
+
+    ``dtype`` is the compute dtype: float32, or 16 bits for ``"mixed_float16"``/``"mixed_bfloat16"``.
+
+    >>> from lstm_params import LSTM
+    >>> activation_bytes(LSTM(256, input_dim=4096), timesteps=100, batch_size=32) == 32 * 100 * (4096 + 7 * 256) * 4
+    True
+    """
+    size = _activation_dtype_bytes(dtype)
+    plan = _plan(model, timesteps, batch_size, spatial_shape)
+    return size * sum(_layer_activations(layer, steps, batch_size) for layer, steps, _ in plan)
+
+
+def macs(model: Any, timesteps: Any = 1, batch_size: Any = 1, *, spatial_shape: Any = None) -> int:
+    """Multiply-accumulates of the forward pass: half the matmul FLOPs (thop and ptflops call their counts MACs).
+
+    >>> from lstm_params import LSTM
+    >>> macs(LSTM(256, input_dim=4096)) == 4 * 256 * (4096 + 256)
+    True
+    """
+    return flops_breakdown(model, timesteps, batch_size, spatial_shape=spatial_shape)["matmul"] // 2
+
+
+def training_flops(model: Any, timesteps: Any = 1, batch_size: Any = 1, *,
+                   spatial_shape: Any = None) -> dict[str, int]:
+    """FLOPs of one training step: ``{"forward", "backward", "total"}``.
+
+    ``forward`` is :func:`flops`.  ``backward`` is the matmul work of the backward pass, as
+    ``torch.utils.flop_counter.FlopCounterMode`` measures it: every weight's gradient (as many
+    multiply-adds as the forward pass) plus the input gradients that are needed (the recurrent
+    state's from the second step on; the layer input's only when a layer before it trains).  The
+    elementwise backward work (gate derivatives, bias gradients) is left out, as FlopCounterMode
+    leaves it out: for an LSTM it is of the order of the forward's 17n per step, next to 8n(m + n).
+
+    >>> from lstm_params import LSTM
+    >>> n, m, T = 256, 4096, 100
+    >>> f = training_flops(LSTM(n, input_dim=m), timesteps=T)
+    >>> f["backward"] == 8 * n * (m + n) * T + 8 * n * n * (T - 1)  # weight gradients + dh_{t-1}
+    True
+    """
+    plan = _plan(model, timesteps, batch_size, spatial_shape)
+    forward = flops(model, timesteps, batch_size)
+    backward = sum(_layer_backward(layer, steps, batch_size, grad) for layer, steps, grad in plan)
+    return {"forward": forward, "backward": backward, "total": forward + backward}
+
+
+@dataclass(frozen=True)
+class LayerFigures:
+    """The planning figures of one layer in a stack (:func:`layer_figures`); they add up to the stack's."""
+
+    name: str
+    kind: str
+    params: int
+    non_trainable: int
+    forward_flops: int
+    backward_flops: int
+    macs: int
+    activation_bytes: int
+
+    @property
+    def trainable(self) -> int:
+        """Parameters that gradients update."""
+        return self.params - self.non_trainable
+
+
+def layer_figures(model: Any, timesteps: Any = 1, batch_size: Any = 1, *, dtype: Any = "float32",
+                  spatial_shape: Any = None) -> list[LayerFigures]:
+    """Per layer: parameters (and the non-trainable part), forward and backward FLOPs, MACs, activation bytes.
+
+    >>> from lstm_params import LSTM, Dense, Sequential
+    >>> rows = layer_figures(Sequential([LSTM(8), Dense(2)], input_dim=3), timesteps=10)
+    >>> [(r.name, r.params, r.activation_bytes) for r in rows]
+    [('lstm', 384, 2360), ('dense', 18, 32)]
+    """
+    from .frontend import non_trainable_params
+
+    size = _activation_dtype_bytes(dtype)
+    out = []
+    for layer, steps, grad in _plan(model, timesteps, batch_size, spatial_shape):
+        parts = {part: count * steps * batch_size for part, count in step_flops(layer).items()}
+        out.append(LayerFigures(layer.name or layer.keras_name, layer.kind, layer.params,
+                                non_trainable_params(layer), sum(parts.values()),
+                                _layer_backward(layer, steps, batch_size, grad), parts["matmul"] // 2,
+                                size * _layer_activations(layer, steps, batch_size)))
+    return out
