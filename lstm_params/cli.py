@@ -44,7 +44,17 @@ from typing import Any, NoReturn
 from . import _stack, pytorch
 from . import _validate as v
 from .frontend import non_trainable_params
-from .hardware import DTYPE_BYTES, INFERENCE_DTYPES, MIXED_PRECISION, OPTIMIZER_STATE, memory_bytes
+from .hardware import (
+    DTYPE_BYTES,
+    INFERENCE_DTYPES,
+    MIXED_PRECISION,
+    OPTIMIZER_STATE,
+    LayerFigures,
+    flops,
+    layer_figures,
+    macs,
+    memory_bytes,
+)
 from .layers import GRU, LSTM, Bidirectional, Embedding, Layer, Recurrent, Sequential, SimpleRNN
 from .report import _table_text, readable_bytes
 
@@ -197,8 +207,10 @@ Example: python -m lstm_params stack --layers "embedding 10000 128, lstm 256 seq
 
 def _add_stack(sub: Any) -> None:
     p = sub.add_parser("stack", help="a stack of layers: parameters, memory and FLOPs for T steps of B samples",
-                       description="Size a whole stack: per-layer parameters, activations and FLOPs, the memory "
-                       "for inference and training, and the compute for --timesteps steps of --batch-size samples.",
+                       description="Size a whole stack: per-layer parameters, activations and FLOPs, the memory\n"
+                       "for inference and training, and the compute for --timesteps steps of --batch-size samples.\n"
+                       "Activations and backward FLOPs are modelled for LSTM, GRU (reset_after), SimpleRNN, Dense,\n"
+                       "Embedding and their Bidirectional; a stack with other kinds gets the forward figures.",
                        epilog=_GRAMMAR, formatter_class=argparse.RawDescriptionHelpFormatter)
     given = p.add_mutually_exclusive_group(required=True)
     given.add_argument("--layers", "-l", metavar="ITEMS", action=_Store,
@@ -320,16 +332,40 @@ def _planning(layer: Layer, dtype: str, optimizer: str) -> str:
     return "\n".join(lines)
 
 
+def _figures(model: Sequential, args: argparse.Namespace) -> tuple[list[LayerFigures] | None, str]:
+    """Per-layer figures at T steps of B samples, or None and why (a kind whose training is not modelled)."""
+    dtype = "float32" if args.dtype in INFERENCE_DTYPES else args.dtype  # int8: no activations are shown
+    try:
+        return layer_figures(model, args.timesteps, args.batch_size, dtype=dtype), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
 def _stack_text(model: Sequential, args: argparse.Namespace) -> str:
     """The stack's table, totals, memory and compute (the ``stack`` subcommand's output)."""
-    dtype, optimizer = args.dtype, args.optimizer or "adam"
+    dtype, optimizer, t, b = args.dtype, args.optimizer or "adam", args.timesteps, args.batch_size
+    training = dtype not in INFERENCE_DTYPES
+    figures, why = _figures(model, args)
     frozen = [non_trainable_params(layer) for layer in model.layers]
     header = ["layer", "kind", "output", "params"] + (["non-trainable"] if any(frozen) else [])
-    rows = []
-    for layer, fixed in zip(model.layers, frozen, strict=True):
-        row = [layer.name or "", layer.kind, f"{layer.output_dim:,}", f"{layer.params:,}"]
-        rows.append(row + ([f"{fixed:,}"] if any(frozen) else []))
-    rows.append(["total", "", "", f"{model.params:,}"] + ([f"{sum(frozen):,}"] if any(frozen) else []))
+    if figures is not None:
+        header += (["activation bytes"] if training else []) + ["forward FLOPs", "fwd+bwd FLOPs", "MACs"]
+
+    def cells(fixed: int, row: LayerFigures | None) -> list[str]:
+        out = [f"{fixed:,}"] if any(frozen) else []
+        if row is not None:
+            out += [f"{row.activation_bytes:,}"] if training else []
+            out += [f"{row.forward_flops:,}", f"{row.forward_flops + row.backward_flops:,}", f"{row.macs:,}"]
+        return out
+
+    rows = [[layer.name or "", layer.kind, f"{layer.output_dim:,}", f"{layer.params:,}",
+             *cells(fixed, None if figures is None else figures[i])]
+            for i, (layer, fixed) in enumerate(zip(model.layers, frozen, strict=True))]
+    total = None if figures is None else LayerFigures(
+        "total", "", model.params, sum(frozen), *(sum(getattr(r, key) for r in figures)
+                                                  for key in ("forward_flops", "backward_flops", "macs",
+                                                              "activation_bytes")))
+    rows.append(["total", "", "", f"{model.params:,}", *cells(sum(frozen), total)])
     lines = _table_text(header, rows, set(range(2, len(header))))
     del lines[-1]
     lines.insert(-1, lines[1])
@@ -337,29 +373,40 @@ def _stack_text(model: Sequential, args: argparse.Namespace) -> str:
     lines.append(f"Total params: {model.params:,} ({readable_bytes(model.memory_bytes(dtype))})")
     if any(frozen):
         lines.append(f"Trainable params: {trainable:,}, non-trainable params: {sum(frozen):,}")
+    shape = f"{t:,} timestep{'s' if t != 1 else ''} × {b:,} sample{'s' if b != 1 else ''}"
     weights = memory_bytes(model.params, dtype)
-    figures = [("Inference, the weights in " + dtype, weights)]
-    if dtype in INFERENCE_DTYPES:
-        lines += _aligned(f"Memory in {dtype}:", figures)
-        lines.append(f"  (no training figures: {dtype} holds a trained model's weights for inference)")
-    else:
+    memory = [("Inference, the weights in " + dtype, weights, "bytes")]
+    if training:
         gradients = memory_bytes(trainable, dtype)
         state = gradients * OPTIMIZER_STATE[optimizer]
-        figures += [(f"Training with {optimizer}", weights + gradients + state),
-                    ("  weights", weights), ("  gradients", gradients),
-                    (f"  {optimizer} state ({OPTIMIZER_STATE[optimizer]} per trainable weight)", state)]
-        lines += _aligned(f"Memory in {dtype}:", figures)
+        kept = None if total is None else total.activation_bytes
+        memory += [(f"Training with {optimizer}", weights + gradients + state + (kept or 0), "bytes"),
+                   ("  weights", weights, "bytes"), ("  gradients", gradients, "bytes"),
+                   (f"  {optimizer} state ({OPTIMIZER_STATE[optimizer]} per trainable weight)", state, "bytes")]
+        if kept is not None:
+            memory.append(("  activations kept for the backward pass", kept, "bytes"))
+    lines += _aligned(f"Memory in {dtype}, {shape}:" if training else f"Memory in {dtype}:", memory)
+    if not training:
+        lines.append(f"  (no training figures: {dtype} holds a trained model's weights for inference)")
+    compute = [("forward", flops(model, t, b), "FLOPs")]
+    if total is not None:
+        compute.append(("forward + backward", total.forward_flops + total.backward_flops, "FLOPs"))
+    compute.append(("multiply-accumulates", macs(model, t, b), "MACs"))
+    lines += _aligned(f"Compute, {shape} (2 FLOPs per multiply-add; see lstm_params.hardware):", compute)
+    if total is None:
+        lines.append(f"Not shown: activations and backward FLOPs ({why}); the training memory above leaves "
+                     "out the activations")
     return "\n".join(lines) + "\n"
 
 
-def _aligned(title: str, figures: list[tuple[str, int]], unit: str = "bytes") -> list[str]:
-    """``title``, then one line per (label, number): the numbers right-aligned, bytes also readable."""
-    width = max(len(label) for label, _ in figures)
-    numbers = [f"{n:,}" for _, n in figures]
+def _aligned(title: str, figures: list[tuple[str, int, str]]) -> list[str]:
+    """``title``, then one line per (label, number, unit): the numbers right-aligned, bytes also readable."""
+    width = max(len(label) for label, _, _ in figures)
+    numbers = [f"{n:,}" for _, n, _ in figures]
     digits = max(len(n) for n in numbers)
     return [title] + [f"  {label.ljust(width)}  {n.rjust(digits)} {unit}"
                       + (f" ({readable_bytes(count)})" if unit == "bytes" else "")
-                      for (label, count), n in zip(figures, numbers, strict=True)]
+                      for (label, count, unit), n in zip(figures, numbers, strict=True)]
 
 
 def _discard_stdout() -> None:

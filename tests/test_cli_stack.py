@@ -110,6 +110,69 @@ def test_the_example_stack():
     assert "non-trainable" not in result.stdout.lower()  # nothing is: no column, no line
 
 
+def test_the_example_stack_at_100_steps_of_32_samples():
+    """Forward: 8n(m + n) + 4n + 13n FLOPs per LSTM step, 2mn + n per Dense; MACs: the multiply-adds; backward: each
+    weight's gradient (as many multiply-adds as forward) plus the input gradients needed (the state's from step 2,
+    the layer input's when a layer before trains); activations: m + 7n per LSTM step, m per Dense, float32."""
+    T, B = 100, 32
+    status, out, err = run_main(["stack", "--layers", EXAMPLE, "--timesteps", str(T), "--batch-size", str(B)])
+    assert status == 0, err
+    rows = table(out)
+    # (m, n, steps) of each layer: the second LSTM returns its last step only, so the Dense runs once.
+    layers = {"lstm": (128, 256, T), "lstm_1": (256, 256, T)}
+    expected = {}
+    for name, (m, n, steps) in layers.items():
+        forward = B * steps * (8 * n * (m + n) + 4 * n + 13 * n)
+        backward = B * (2 * 4 * n * m * (steps + steps) + 2 * 4 * n * n * (steps + steps - 1))
+        expected[name] = [B * steps * (m + 7 * n) * 4, forward, forward + backward, B * steps * 4 * n * (m + n)]
+    forward = B * (2 * 256 * 10 + 10)
+    expected["dense"] = [B * 256 * 4, forward, forward + B * 2 * 256 * 10 * 2, B * 256 * 10]
+    expected["embedding"] = [0, 0, 0, 0]
+    for name, figures in expected.items():
+        assert [number(c) for c in rows[name][3:]] == figures, name
+    sums = [sum(column) for column in zip(*expected.values(), strict=True)]
+    assert [number(c) for c in rows["total"][1:]] == sums
+    params = 10000 * 128 + lstm(128, 256) + lstm(256, 256) + dense(256, 10)
+    assert figure(out, "activations kept for the backward pass") == sums[0]
+    assert figure(out, "Training with adam") == 4 * params * 4 + sums[0]  # weights, gradients, 2 moments
+    assert figure(out, "Inference, the weights in float32") == 4 * params
+    assert figure(out, "forward ") == sums[1]
+    assert figure(out, "forward + backward") == sums[2]
+    assert figure(out, "multiply-accumulates") == sums[3]
+    assert "Memory in float32, 100 timesteps × 32 samples:" in out
+
+
+def test_figures_scale_with_timesteps_and_batch():
+    """A stack whose every layer sees the time axis: forward FLOPs, MACs and activations are linear in T × B."""
+    def totals(t: int, b: int) -> list[int]:
+        status, out, _ = run_main(["stack", "-l", "gru 8 seq, dense 3", "-m", "5", "-t", str(t), "-b", str(b)])
+        assert status == 0
+        return [number(c) for c in table(out)["total"][1:]]
+
+    one = totals(1, 1)
+    activations, forward, _, multiply_adds = totals(6, 7)
+    assert (activations, forward, multiply_adds) == (42 * one[0], 42 * one[1], 42 * one[3])
+    per_step = 2 * 3 * 8 * (5 + 8) + 6 * 8 + 10 * 8 + 2 * 8 * 3 + 3  # GRU matmuls, 2 biases, 10n; the Dense
+    assert forward == 42 * per_step
+
+
+def test_mixed_policy_keeps_16_bit_activations():
+    status, out, _ = run_main(["stack", "-l", "lstm 8", "-m", "4", "-t", "5", "--dtype", "mixed_float16"])
+    assert status == 0
+    assert figure(out, "activations kept for the backward pass") == 5 * (4 + 7 * 8) * 2
+    assert figure(out, "weights") == 4 * lstm(4, 8)  # float32 variables
+
+
+def test_kinds_not_modelled_for_training_still_get_forward_figures():
+    status, out, _ = run_main(["stack", "-l", "conv1d 4 3, lstm 2", "-m", "5", "-t", "10"])
+    assert status == 0
+    conv = 4 * (3 * 5 + 1)
+    assert figure(out, "forward ") == 10 * (2 * 3 * 5 * 4 + 4) + 10 * (8 * 2 * (4 + 2) + 17 * 2)
+    assert "Not shown: activations and backward FLOPs (" in out and "Conv1D" in out
+    assert "activation bytes" not in out and "forward + backward" not in out
+    assert figure(out, "Training with adam") == 4 * 4 * (conv + lstm(4, 2))
+
+
 @pytest.mark.parametrize(("layers", "m", "counts"), [
     ("gru 100", "25", [gru(25, 100)]),
     ("gru 100 no-reset-after", "25", [gru(25, 100, False)]),
@@ -157,14 +220,17 @@ def test_memory(dtype, size, optimizer, slots):
                                "--optimizer", optimizer])
     assert status == 0
     assert figure(out, f"Inference, the weights in {dtype}") == size * params
-    assert figure(out, f"Training with {optimizer}") == size * params * (2 + slots)
+    kept = (12 + 7 * 8 + 8) * (2 if dtype.startswith("mixed") else size)  # LSTM m + 7n, Dense m, compute dtype
+    assert figure(out, "activations kept for the backward pass") == kept
+    assert figure(out, f"Training with {optimizer}") == size * params * (2 + slots) + kept
 
 
 def test_int8_is_inference_only():
     status, out, _ = run_main(["stack", "-l", "lstm 8, dense 1", "-m", "12", "--dtype", "int8"])
     assert status == 0
     assert figure(out, "Inference, the weights in int8") == lstm(12, 8) + dense(8, 1)
-    assert "Training with" not in out
+    assert "Training with" not in out and "activation bytes" not in out
+    assert figure(out, "forward ") == 8 * 8 * (12 + 8) + 17 * 8 + 2 * 8 + 1
 
 
 def test_model_file(tmp_path: Path):
@@ -377,3 +443,14 @@ def test_random_model_files_never_give_a_traceback(tmp_path_factory, model):
     path = tmp_path_factory.mktemp("m") / "m.json"
     path.write_text(json.dumps(model))
     answered(*run_main(["stack", "--model", str(path)]))
+
+
+def test_readme_stack_example_is_real():
+    """The README shows the stack subcommand's whole output; it must be what the command prints now."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if line.startswith("$ python -m lstm_params stack "))
+    block = readme.split(command + "\n", 1)[1].split("```", 1)[0]
+    argv = [arg.strip('"') for arg in re.findall(r'"[^"]*"|\S+', command)][4:]
+    status, out, err = run_main(argv)
+    assert status == 0, err
+    assert out == block
