@@ -138,6 +138,7 @@ __all__ = [
     "training_memory_bytes",
     "flops",
     "flops_breakdown",
+    "tool_counts",
     "activation_bytes",
     "training_flops",
     "macs",
@@ -166,6 +167,16 @@ def compare_with_keras(model: Any) -> Any:
     from .keras_compat import compare_with_keras as _compare
 
     return _compare(model)
+
+
+def tool_counts(module: Any, timesteps: Any = 1, batch_size: Any = 1) -> dict[str, int]:
+    """Our MACs and FLOPs next to what thop, ptflops, torchinfo and FlopCounterMode report.
+
+    See :func:`lstm_params.crosswalk.tool_counts` (none of those tools is imported).
+    """
+    from .crosswalk import tool_counts as _tool_counts
+
+    return _tool_counts(module, timesteps, batch_size)
 
 
 def compare_with_torch(module: Any) -> Any:

@@ -509,6 +509,22 @@ def test_training_figures(model, timesteps, batch_size, dtype, spatial_shape):
     assert matmul == sum(r.macs for r in rows) and 2 * matmul <= compute["forward"]
 
 
+@FUZZ
+@given(module=pick(layers, st.sampled_from([pt.LSTM(3, 4, 2, proj_size=2), pt.GRU(2, 3, bidirectional=True),
+                                            pt.RNN(2, 2, bias=False), lp.Dense(3, input_dim=2)]), anything),
+       timesteps=given_or_not(sizes), batch_size=given_or_not(sizes))
+def test_tool_counts(module, timesteps, batch_size):
+    start("tool_counts")
+    steps = keep({"timesteps": timesteps, "batch_size": batch_size})
+    counts = attempt(("module", "timesteps", "batch_size"), lambda: lp.tool_counts(module, **steps))
+    refuses_unknown_keyword(lambda **extra: lp.tool_counts(pt.GRU(2, 2), **extra))
+    if isinstance(counts, Refused):
+        return
+    assert isinstance(module, (pt.TorchRecurrent, lp.Dense))
+    assert all(isinstance(c, int) and c >= 0 for c in counts.values())
+    assert counts["FlopCounterMode"] == 2 * counts["macs"] <= counts["flops"]
+
+
 MAKES: list[Callable[[int], Any]] = [
     lambda n: lp.LSTM(n, input_dim=4), lambda n: lp.LSTM(5, input_dim=5), lambda n: pt.LSTM(8, 8, num_layers=n),
     lambda n: lp.Dense(n, input_dim=1), lambda n: 3, lambda n: lp.LSTM(n),
@@ -934,6 +950,7 @@ FUZZED = {
     **dict.fromkeys(["flops", "flops_breakdown"], test_flops), "max_units": test_max_units,
     **dict.fromkeys(["activation_bytes", "training_flops", "macs", "layer_figures", "LayerFigures"],
                     test_training_figures),
+    "tool_counts": test_tool_counts,
     **dict.fromkeys(["check", "reveal", "CheckResult", "Reveal"], test_check_and_reveal),
     "Formula": test_formula, "Weight": test_weight,
     "compare_with_keras": test_compare_with_keras_never_raises_nor_miscounts,

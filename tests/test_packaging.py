@@ -44,10 +44,10 @@ def conda_requirements() -> dict[str, str]:
         if line.startswith("dependencies:"):
             in_deps = True
             continue
-        if not in_deps or not line.strip().startswith("- ") or raw.startswith("      "):
+        if not in_deps or not line.strip().startswith("- "):
             continue
-        item = line.strip()[2:].strip()
-        if item in ("pip", "pip:") or re.match(r"python\s*[=<>]", item):
+        item = line.strip()[2:].strip()  # conda-forge packages, and the pip section's (PyPI only)
+        if item in ("pip", "pip:", "-e .") or re.match(r"python\s*[=<>]", item):
             continue
         name, spec = name_and_spec(item)
         out[CONDA_TO_PIP.get(name, name)] = spec
