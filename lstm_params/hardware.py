@@ -5,9 +5,10 @@ Memory
     prints next to "Total params".  *Training*: the weights, one gradient per weight and
     the optimizer's state (Adam keeps two moments per weight, so weights + gradients +
     2 moments = 4 × the weights; plain SGD keeps nothing, 2 ×; SGD with momentum one
-    velocity, 3 ×), all in the dtype of the variables.  Activations saved for
-    backpropagation through time are not included: they grow with batch × timesteps, not
-    with the count.
+    velocity, 3 ×), all in the dtype of the variables; non-trainable weights get neither a
+    gradient nor state.  *Activations*, the tensors kept for backpropagation through time,
+    grow with batch × timesteps, not with the count: :func:`activation_bytes` (per step and
+    sample an LSTM keeps m + 7n numbers), measured against PyTorch.
 
     *Mixed precision* takes Keras's policy names (:data:`MIXED_PRECISION`):
     ``"mixed_bfloat16"`` and ``"mixed_float16"`` compute in 16 bits but keep the variables
@@ -30,13 +31,15 @@ FLOPs
       (2n), tanh (n), and h = n + z⊙(h - n) (3n).
     * SimpleRNN / nn.RNN 2n: W x + U h summed (n) and the activation (n).
     * Dense: the matmul and the bias only (an activation is not counted); Embedding: a
-      lookup, 0 FLOPs.
+      lookup, 0 FLOPs; TiedDense: the multiply-adds by the embedding matrix it borrows.
 
     The count is per sample and per step; it scales as timesteps × batch_size.  A stack
     runs the layers after a ``return_sequences=False`` layer once per sequence, not per
     step.  The merge of a Bidirectional wrapper (at most 2n per output) is not counted.
     Matmul FLOPs are what ``torch.utils.flop_counter.FlopCounterMode`` reports; real
     kernels fuse the elementwise work, so treat that part as an estimate of its size.
+    :func:`macs` is half the matmul FLOPs; :func:`training_flops` adds the backward pass;
+    :func:`lstm_params.crosswalk.tool_counts` maps them to thop, ptflops and torchinfo.
 
 >>> memory_bytes(4_457_472, "float32")
 17829888
@@ -185,7 +188,7 @@ def _weight_flops(w: Weight) -> tuple[str, int]:
 def step_flops(layer: _Counted) -> dict[str, int]:
     """FLOPs of one layer for one step of one sample: ``{"matmul", "bias", "elementwise"}``."""
     out = {"matmul": 0, "bias": 0, "elementwise": 0}
-    for copies, ws in layer._weight_groups():
+    for copies, ws in [*layer._weight_groups(), (1, layer._borrowed_weights())]:
         for w in ws:
             part, count = _weight_flops(w)
             out[part] += copies * count
@@ -289,7 +292,8 @@ def max_units(budget_bytes: Any, make: Callable[[int], Any], *, dtype: Any = "fl
     ...
     ValueError: make(n) must build a layer whose count grows with n, but make(1) and make(2) take 3,520 and 3,520 bytes
 
-    Activations are not included (see the module docstring), so leave room for them.
+    Activations are not included (they depend on batch and steps: :func:`activation_bytes`),
+    so leave room for them.
     """
     budget = v.positive_int("budget_bytes", budget_bytes, at_most=None)
     from .layers import Layer
@@ -347,7 +351,7 @@ def _activation_dtype_bytes(dtype: Any) -> int:
 
 
 def _trained_kinds() -> str:
-    return ("LSTM, GRU (reset_after=True), SimpleRNN, Dense, Embedding, Bidirectional of these, "
+    return ("LSTM, GRU (reset_after=True), SimpleRNN, Dense, Embedding, TiedDense, Bidirectional of these, "
             "and pytorch.LSTM/GRU/RNN")
 
 
@@ -373,7 +377,7 @@ def _layer_activations(layer: Any, steps: int, batch: int) -> int:
     direction's state (:func:`_cell_state`).
     """
     from . import pytorch
-    from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, SimpleRNN
+    from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, SimpleRNN, TiedDense
 
     kind = type(layer)
     m: int = layer.input_dim
@@ -385,7 +389,7 @@ def _layer_activations(layer: Any, steps: int, batch: int) -> int:
         return (batch * steps * m + sum(_cell_state(side.kind, side.units, 0, steps, batch)
                                         for side in (layer.layer, layer.backward))
                 + (merged if layer.merge_mode == "mul" else 0))  # a product keeps both of its factors
-    if kind is Dense:
+    if kind is Dense or kind is TiedDense:  # the input, for the kernel's gradient
         return batch * steps * m
     if kind is Embedding:
         return 0  # it keeps the integer token ids (not counted: no float activations)
@@ -409,7 +413,7 @@ def _layer_backward(layer: Any, steps: int, batch: int, input_grad: bool) -> int
     """
     _layer_activations(layer, steps, batch)  # refuses the kinds that are not modelled
     total = 0
-    for copies, ws in layer._weight_groups():
+    for copies, ws in [*layer._weight_groups(), (1, layer._borrowed_weights())]:
         for w in ws:
             part, count = _weight_flops(w)
             if part != "matmul" or count == 0:

@@ -103,6 +103,13 @@ class Layer:
         """
         return [(1, self.weights)]
 
+    def _borrowed_weights(self) -> list[Weight]:
+        """Weights this layer multiplies by but another layer owns and counts (a tied output layer's matrix).
+
+        They cost FLOPs here, never parameters.
+        """
+        return []
+
     def _weight_total(self, keep: Callable[[Weight], bool] | None = None) -> int:
         """Scalars in the pieces ``keep`` accepts (all by default), over every copy."""
         return sum(copies * sum(w.size for w in ws if keep is None or keep(w)) for copies, ws in self._weight_groups())
@@ -548,6 +555,11 @@ class TiedDense(Layer):
     def _weights(self, m: int) -> list[Weight]:
         v_ = self.output_dim
         return [Weight("b", "", "bias", (v_,), ("V",), "bias", (v_,))] if self.use_bias else []
+
+    def _borrowed_weights(self) -> list[Weight]:
+        """The embedding's matrix E (V×d), used here as the kernel: its multiply-adds are this layer's."""
+        v_, d = self.output_dim, self._need_input_dim()
+        return [Weight("E", "", "kernel", (v_, d), ("V", "d"), "embeddings", (v_, d))]
 
 
 class Bidirectional(Layer):

@@ -245,3 +245,36 @@ def test_bad_input_is_named(call: Any, message: str) -> None:
     with pytest.raises((ValueError, TypeError)) as info:
         call()
     assert message in str(info.value)
+
+
+class TiedLanguageModel(nn.Module):
+    """pytorch/examples word_language_model with --tied: embed, a stacked LSTM, decode with the embedding matrix."""
+
+    def __init__(self, vocabulary: int, width: int, layers: int) -> None:
+        super().__init__()
+        self.encoder = nn.Embedding(vocabulary, width)
+        self.rnn = nn.LSTM(width, width, layers)
+        self.decoder = nn.Linear(width, vocabulary)
+        self.decoder.weight = self.encoder.weight
+
+    def forward(self, tokens: Any) -> Any:
+        return self.decoder(self.rnn(self.encoder(tokens))[0])
+
+
+@settings(max_examples=20, deadline=None)
+@given(vocabulary=st.integers(2, 40), width=st.integers(1, 9), layers=st.integers(1, 3),
+       timesteps=st.integers(1, 6), batch=st.integers(1, 4))
+def test_a_tied_language_model(vocabulary: int, width: int, layers: int, timesteps: int, batch: int) -> None:
+    """The decoder multiplies by the embedding matrix: its FLOPs and gradient are the tied layer's, not its count."""
+    embedding = lp.Embedding(vocabulary, width)
+    ours = lp.Sequential([embedding, pt.LSTM(width, width, num_layers=layers), lp.TiedDense(embedding)])
+    model = TiedLanguageModel(vocabulary, width, layers)
+    tokens = torch.randint(0, vocabulary, (timesteps, batch))
+    with warnings.catch_warnings(), torch.backends.mkldnn.flags(enabled=False):
+        warnings.simplefilter("ignore")
+        kept = kept_floats(lambda: model(tokens), list(model.parameters()))
+        forward, backward = flop_counts(model, tokens)
+    assert ours.params == sum(p.numel() for p in model.parameters())
+    assert lp.activation_bytes(ours, timesteps, batch) == 4 * kept
+    assert lp.macs(ours, timesteps, batch) * 2 == forward
+    assert lp.training_flops(ours, timesteps, batch)["backward"] == backward
