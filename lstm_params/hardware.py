@@ -98,6 +98,8 @@ class _Counted(Protocol):
 
     def _elementwise_flops(self) -> int: ...
 
+    def _borrowed_weights(self) -> list[Weight]: ...
+
 
 def dtype_bytes(dtype: Any) -> int:
     """Bytes per stored scalar of ``dtype`` or of a mixed policy's variables; unknown: a ValueError naming it.
