@@ -31,23 +31,27 @@ def test_readme_cli_example_is_real():
 
 
 def test_readme_python_examples_are_real():
-    """Every statement of the README's Python block whose line ends in `# <number>` evaluates to that number."""
+    """Every statement of the README's Python blocks whose line ends in `# <number>` evaluates to that number.
+
+    The blocks run in order in one namespace, as a reader would paste them.
+    """
     import ast
     import re
 
     readme = (ROOT / "README.md").read_text()
-    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    lines = block.splitlines()
+    blocks = [part.split("```", 1)[0] for part in readme.split("```python\n")[1:]]
     namespace: dict = {}
     checked = 0
-    for statement in ast.parse(block).body:
-        code = compile(ast.Module([statement], []), "README", "exec")
-        if not isinstance(statement, ast.Expr):
-            exec(code, namespace)
-            continue
-        comment = re.search(r"#\s*(\[[\d, ]+\]|\d+)(?![\d.])", lines[statement.end_lineno - 1])
-        if comment:
-            value = eval(compile(ast.Expression(statement.value), "README", "eval"), namespace)
-            assert value == ast.literal_eval(comment.group(1)), (ast.unparse(statement), value)
-            checked += 1
-    assert checked >= 6, checked
+    for block in blocks:
+        lines = block.splitlines()
+        for statement in ast.parse(block).body:
+            code = compile(ast.Module([statement], []), "README", "exec")
+            if not isinstance(statement, ast.Expr):
+                exec(code, namespace)
+                continue
+            comment = re.search(r"#\s*(\[[\d, ]+\]|\d+)(?![\d.])", lines[statement.end_lineno - 1])
+            if comment:
+                value = eval(compile(ast.Expression(statement.value), "README", "eval"), namespace)
+                assert value == ast.literal_eval(comment.group(1)), (ast.unparse(statement), value)
+                checked += 1
+    assert len(blocks) >= 3 and checked >= 12, (len(blocks), checked)
