@@ -479,9 +479,26 @@ class Model:
 
     def training_memory_bytes(self, dtype: str = "float32", optimizer: str = "adam") -> int:
         """Bytes for weights + gradients + optimizer state (see :func:`lstm_params.hardware.training_memory_bytes`)."""
+        from .frontend import non_trainable_params
         from .hardware import training_memory_bytes
 
-        return training_memory_bytes(self.params, dtype, optimizer)
+        frozen = sum(non_trainable_params(layer) for layer in self.layers)
+        return training_memory_bytes(self.params, dtype, optimizer, non_trainable=frozen)
+
+    def flops(self, timesteps: Any = 1, batch_size: int = 1) -> int:
+        """FLOPs of every call of every layer (conventions: :mod:`lstm_params.hardware`).
+
+        ``timesteps`` is the length of every input, or a dict from input names to lengths.
+
+        >>> from lstm_params import LSTM, Dense
+        >>> x = Input(3, name="x")
+        >>> model = Model(x, Dense(2)(LSTM(4)(x)))
+        >>> model.flops({"x": 10}) == 10 * LSTM(4, input_dim=3).flops() + Dense(2, input_dim=4).flops()
+        True
+        """
+        from .hardware import flops
+
+        return flops(self, timesteps, batch_size)
 
     def connections(self, layer: Layer) -> list[str]:
         """The tensors ``layer`` read in this model, as Keras's summary writes them: ``lstm[0][1]``."""

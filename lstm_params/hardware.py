@@ -54,7 +54,7 @@ FLOPs
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _validate as v
@@ -224,9 +224,24 @@ def flops_breakdown(layer: Any, timesteps: Any = 1, batch_size: Any = 1, *,
     >>> from lstm_params import LSTM
     >>> flops_breakdown(LSTM(100, input_dim=25))  # 8n(m + n) = 100,000 in the matmuls
     {'matmul': 100000, 'bias': 400, 'elementwise': 1300}
+
+    An :class:`lstm_params.Model` adds up every call of every layer; its ``timesteps`` may be
+    a dict giving each input its own length (an encoder's and a decoder's).
     """
+    from .graph import Model
     from .layers import Layer, Sequential
 
+    if isinstance(layer, Model):
+        convolving = [x.kind for x in layer.layers if hasattr(getattr(x, "layer", x), "positions")]
+        if convolving or spatial_shape is not None:
+            raise ValueError(f"FLOPs of a Model are counted per step, not per position of a ConvLSTM's state: "
+                             f"use a Sequential for {', '.join(convolving) or 'ConvLSTM layers'} "
+                             f"(got spatial_shape={v.shown(spatial_shape)})")
+        total = {"matmul": 0, "bias": 0, "elementwise": 0}
+        for inner, steps, *_ in _plan(layer, timesteps, batch_size, None):
+            for part, count in step_flops(inner).items():
+                total[part] += count * steps * int(batch_size)
+        return total
     t = v.positive_int("timesteps", timesteps)
     b = v.positive_int("batch_size", batch_size)
     if isinstance(layer, Sequential):
@@ -241,7 +256,7 @@ def flops_breakdown(layer: Any, timesteps: Any = 1, batch_size: Any = 1, *,
             sequence = inner.output_is_sequence(sequence)
         return total
     if not isinstance(layer, Layer):
-        raise TypeError(f"layer must be a layer or a Sequential, got {v.shown(layer)}")
+        raise TypeError(f"layer must be a layer, a Sequential or a Model, got {v.shown(layer)}")
     _refuse_unread_spatial_shape([layer], spatial_shape, repr(layer))
     positions = _positions(layer, spatial_shape)
     return {part: count * t * b * positions for part, count in step_flops(layer).items()}
@@ -379,6 +394,7 @@ def _layer_activations(layer: Any, steps: int, batch: int) -> int:
     direction's state (:func:`_cell_state`).
     """
     from . import pytorch
+    from .graph import _Weightless
     from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, SimpleRNN, TiedDense
 
     kind = type(layer)
@@ -395,6 +411,8 @@ def _layer_activations(layer: Any, steps: int, batch: int) -> int:
         return batch * steps * m
     if kind is Embedding:
         return 0  # it keeps the integer token ids (not counted: no float activations)
+    if isinstance(layer, _Weightless):
+        return 0  # RepeatVector, Concatenate, Add: their backward needs none of their inputs
     if kind in (pytorch.LSTM, pytorch.GRU, pytorch.RNN):
         cell = {pytorch.LSTM: "LSTM", pytorch.GRU: "GRU", pytorch.RNN: "SimpleRNN"}[kind]
         state = layer.directions * _cell_state(cell, layer.hidden_size, layer.proj_size, steps, batch)
@@ -405,13 +423,14 @@ def _layer_activations(layer: Any, steps: int, batch: int) -> int:
                      f"{_trained_kinds()}; got {what}")
 
 
-def _layer_backward(layer: Any, steps: int, batch: int, input_grad: bool) -> int:
+def _layer_backward(layer: Any, steps: int, batch: int, input_grad: bool, state_grad: bool = False) -> int:
     """Matmul FLOPs of a layer's backward pass: every weight's gradient, and the inputs' gradients that are needed.
 
     A weight used in multiply-adds gets its gradient in as many multiply-adds (2 FLOPs each).  The
     gradient of its input costs as much again when that input needs one: the recurrent state from
-    the second step on (h_0 is a constant), a projection's input always, and the layer's own input
-    only when something before it trains (``input_grad``; PyTorch's stacked layers k > 0 always).
+    the second step on (h_0 is a constant, unless ``state_grad``: an initial state from a layer that
+    trains), a projection's input always, and the layer's own input only when something before it
+    trains (``input_grad``; PyTorch's stacked layers k > 0 always).
     """
     _layer_activations(layer, steps, batch)  # refuses the kinds that are not modelled
     total = 0
@@ -421,7 +440,7 @@ def _layer_backward(layer: Any, steps: int, batch: int, input_grad: bool) -> int
             if part != "matmul" or count == 0:
                 continue
             if w.role == "recurrent kernel":
-                uses_input = steps - 1
+                uses_input = steps if state_grad else steps - 1
             elif w.role in _LAYER_INPUT_ROLES:
                 uses_input = steps if input_grad or w.layer > 0 else 0
             else:  # a projection: its input, h_t, always depends on the weights
@@ -430,26 +449,86 @@ def _layer_backward(layer: Any, steps: int, batch: int, input_grad: bool) -> int
     return total
 
 
-def _plan(model: Any, timesteps: Any, batch_size: Any, spatial_shape: Any) -> list[tuple[Any, int, bool]]:
-    """Each layer with the steps it runs and whether its input needs a gradient (something before it trains)."""
+#: One run of a layer in a plan: (layer, steps, its input needs a gradient, its initial state needs one, name).
+_Run = tuple[Any, int, bool, bool, str]
+
+
+def _graph_plan(model: Any, timesteps: Any, batch_size: int) -> list[_Run]:
+    """Every call of every layer of an :class:`lstm_params.Model`, inputs first, with its steps and gradients.
+
+    ``timesteps`` is one number for every input, or a dict from input names to numbers.
+    """
+    from .graph import InputLayer, RepeatVector, _Merge
+
+    names = dict(zip((id(x) for x in model.layers), model.names, strict=True))
+    inputs = [model.names[model.layers.index(t.node.layer)] for t in model.inputs]
+    if isinstance(timesteps, dict):
+        unknown = sorted(set(timesteps) - set(inputs), key=str)
+        if unknown or set(timesteps) != set(inputs):
+            raise ValueError(f"timesteps must give a number for each input ({', '.join(map(repr, inputs))}), "
+                             f"got {v.shown(timesteps)}")
+        lengths = {name: v.positive_int(f"timesteps[{name!r}]", steps) for name, steps in timesteps.items()}
+    else:
+        length = v.positive_int("timesteps", timesteps)
+        lengths = dict.fromkeys(inputs, length)
+    steps: dict[int, int] = {}  # id(tensor) -> its time axis (1 for a vector)
+    trains: dict[int, bool] = {}  # id(tensor) -> whether it depends on a weight that trains
+    runs: list[_Run] = []
+    done: set[int] = set()
+
+    def visit(t: Any) -> None:
+        node = t.node
+        if id(node) in done:
+            return
+        for parent in node.inputs:
+            visit(parent)
+        done.add(id(node))
+        layer = node.layer
+        if isinstance(layer, InputLayer):
+            length, grad, state = lengths[names[id(layer)]] if t.sequence else 1, False, False
+        else:
+            first, rest = node.inputs[0], node.inputs[1:]
+            length = steps[id(first)]
+            grad = trains[id(first)]
+            state = any(trains[id(x)] for x in rest) and not isinstance(layer, _Merge)
+            if isinstance(layer, _Merge):
+                grad = any(trains[id(x)] for x in node.inputs)
+            runs.append((layer, length, grad, state, names[id(layer)]))
+        out_length = layer.n if isinstance(layer, RepeatVector) else length
+        for out in node.outputs:
+            steps[id(out)] = out_length if out.sequence else 1
+            trains[id(out)] = grad or (not isinstance(layer, InputLayer) and layer.params > 0)
+
+    for t in model.outputs:
+        visit(t)
+    return runs
+
+
+def _plan(model: Any, timesteps: Any, batch_size: Any, spatial_shape: Any) -> list[_Run]:
+    """Each run of a layer: its steps, and whether its input (and initial state) need a gradient."""
+    from .graph import Model
     from .layers import Layer, Sequential
 
-    v.positive_int("timesteps", timesteps)
-    v.positive_int("batch_size", batch_size)
+    if not isinstance(model, Model) or not isinstance(timesteps, dict):
+        v.positive_int("timesteps", timesteps)
+    batch = v.positive_int("batch_size", batch_size)
     if spatial_shape is not None:
         raise ValueError(f"activation memory and backward FLOPs are not modelled for ConvLSTM layers, so "
                          f"spatial_shape must be None, got spatial_shape={v.shown(spatial_shape)}")
+    if isinstance(model, Model):
+        return _graph_plan(model, timesteps, batch)
     if isinstance(model, Sequential):
-        out, sequence, trains = [], None, False
+        out: list[_Run] = []
+        sequence, trains = None, False
         for layer in model.layers:
-            out.append((layer, 1 if sequence is False else timesteps, trains))
+            out.append((layer, 1 if sequence is False else timesteps, trains, False, layer.name or layer.keras_name))
             trains = trains or layer.params > 0
             sequence = layer.output_is_sequence(sequence)
         return out
     if not isinstance(model, Layer):
-        raise TypeError(f"model must be a layer or a Sequential, got {v.shown(model)}")
+        raise TypeError(f"model must be a layer, a Sequential or a Model, got {v.shown(model)}")
     model._need_input_dim()
-    return [(model, timesteps, False)]
+    return [(model, timesteps, False, False, model.name or model.keras_name)]
 
 
 def activation_bytes(model: Any, timesteps: Any = 1, batch_size: Any = 1, dtype: Any = "float32", *,
@@ -474,7 +553,7 @@ def activation_bytes(model: Any, timesteps: Any = 1, batch_size: Any = 1, dtype:
     """
     size = _activation_dtype_bytes(dtype)
     plan = _plan(model, timesteps, batch_size, spatial_shape)
-    return size * sum(_layer_activations(layer, steps, batch_size) for layer, steps, _ in plan)
+    return size * sum(_layer_activations(layer, steps, batch_size) for layer, steps, *_ in plan)
 
 
 def macs(model: Any, timesteps: Any = 1, batch_size: Any = 1, *, spatial_shape: Any = None) -> int:
@@ -505,8 +584,8 @@ def training_flops(model: Any, timesteps: Any = 1, batch_size: Any = 1, *,
     True
     """
     plan = _plan(model, timesteps, batch_size, spatial_shape)
-    forward = flops(model, timesteps, batch_size)
-    backward = sum(_layer_backward(layer, steps, batch_size, grad) for layer, steps, grad in plan)
+    forward = sum(sum(step_flops(layer).values()) * steps * batch_size for layer, steps, *_ in plan)
+    backward = sum(_layer_backward(layer, steps, batch_size, grad, state) for layer, steps, grad, state, _ in plan)
     return {"forward": forward, "backward": backward, "total": forward + backward}
 
 
@@ -541,11 +620,17 @@ def layer_figures(model: Any, timesteps: Any = 1, batch_size: Any = 1, *, dtype:
     from .frontend import non_trainable_params
 
     size = _activation_dtype_bytes(dtype)
-    out = []
-    for layer, steps, grad in _plan(model, timesteps, batch_size, spatial_shape):
+    rows: dict[int, LayerFigures] = {}  # a layer called several times (shared): one row, every call added
+    for layer, steps, grad, state, name in _plan(model, timesteps, batch_size, spatial_shape):
         parts = {part: count * steps * batch_size for part, count in step_flops(layer).items()}
-        out.append(LayerFigures(layer.name or layer.keras_name, layer.kind, layer.params,
-                                non_trainable_params(layer), sum(parts.values()),
-                                _layer_backward(layer, steps, batch_size, grad), parts["matmul"] // 2,
-                                size * _layer_activations(layer, steps, batch_size)))
+        row = LayerFigures(name, layer.kind, layer.params, non_trainable_params(layer), sum(parts.values()),
+                           _layer_backward(layer, steps, batch_size, grad, state), parts["matmul"] // 2,
+                           size * _layer_activations(layer, steps, batch_size))
+        if id(layer) in rows:
+            seen = rows[id(layer)]
+            row = replace(seen, forward_flops=seen.forward_flops + row.forward_flops,
+                          backward_flops=seen.backward_flops + row.backward_flops, macs=seen.macs + row.macs,
+                          activation_bytes=seen.activation_bytes + row.activation_bytes)
+        rows[id(layer)] = row
+    out = list(rows.values())
     return out

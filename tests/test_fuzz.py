@@ -480,8 +480,15 @@ def test_flops(model, timesteps, batch_size, spatial_shape):
         assert total == int(steps.get("timesteps", 1)) * int(steps.get("batch_size", 1)) * one
 
 
+def _seq2seq() -> lp.Model:
+    encoder, decoder = lp.Input(3, name="encoder"), lp.Input(2, name="decoder")
+    _, *states = lp.LSTM(4, return_state=True)(encoder)
+    return lp.Model([encoder, decoder], lp.Dense(2)(lp.LSTM(4, return_sequences=True)(decoder, initial_state=states)))
+
+
 TRAINED = [lp.Sequential([lp.Embedding(20, 3), lp.LSTM(4, return_sequences=True), lp.GRU(2), lp.Dense(2)]),
-           lp.Bidirectional(lp.SimpleRNN(3, input_dim=2), merge_mode="mul"), pt.LSTM(3, 4, 2, proj_size=2)]
+           lp.Bidirectional(lp.SimpleRNN(3, input_dim=2), merge_mode="mul"), pt.LSTM(3, 4, 2, proj_size=2),
+           _seq2seq()]
 
 
 @FUZZ
@@ -491,6 +498,10 @@ TRAINED = [lp.Sequential([lp.Embedding(20, 3), lp.LSTM(4, return_sequences=True)
        spatial_shape=given_or_not(pick(st.none(), st.tuples(st.integers(1, 5), st.integers(1, 5)), anything)))
 def test_training_figures(model, timesteps, batch_size, dtype, spatial_shape):
     start("activation_bytes, training_flops, macs, layer_figures, LayerFigures")
+    if isinstance(model, lp.Model) and isinstance(timesteps, int) and timesteps % 3 == 0:
+        timesteps = {"encoder": timesteps, "decoder": 2}  # each input its own length
+    elif isinstance(model, lp.Model) and timesteps == 7:
+        timesteps = {"encoder": 2}  # one input's length missing: refused
     steps = keep({"timesteps": timesteps, "batch_size": batch_size, "spatial_shape": spatial_shape})
     arguments = ("model", "timesteps", "batch_size", "spatial_shape", "dtype", "input_dim", "activation memory")
     kept = attempt(arguments, lambda: lp.activation_bytes(model, **steps, **keep({"dtype": dtype})))

@@ -403,7 +403,7 @@ def test_flops_refuse_bad_input():
         pt.LSTM(2, 3).flops(1, 2.5)
     with pytest.raises(ValueError, match=r"spatial_shape must be 2 positive integers .*, got None"):
         lp.ConvLSTM2D(4, 3, input_dim=2).flops()
-    with pytest.raises(TypeError, match="layer must be a layer or a Sequential, got 3"):
+    with pytest.raises(TypeError, match="layer must be a layer, a Sequential or a Model, got 3"):
         lp.flops(3)
 
 

@@ -238,7 +238,7 @@ def test_training_memory_leaves_out_gradients_of_non_trainable_weights() -> None
     (lambda: lp.activation_bytes(lp.LSTM(4, input_dim=3), 0), "timesteps must be a positive integer, got 0"),
     (lambda: lp.macs(lp.LSTM(4, input_dim=3), 1, -2), "batch_size must be a positive integer, got -2"),
     (lambda: lp.activation_bytes(lp.LSTM(4)), "input_dim is unknown"),
-    (lambda: lp.layer_figures("lstm"), "model must be a layer or a Sequential, got 'lstm'"),
+    (lambda: lp.layer_figures("lstm"), "model must be a layer, a Sequential or a Model, got 'lstm'"),
     (lambda: lp.training_memory_bytes(10, non_trainable=11), "non_trainable must be at most params (10), got 11"),
 ])
 def test_bad_input_is_named(call: Any, message: str) -> None:
@@ -278,3 +278,78 @@ def test_a_tied_language_model(vocabulary: int, width: int, layers: int, timeste
     assert lp.activation_bytes(ours, timesteps, batch) == 4 * kept
     assert lp.macs(ours, timesteps, batch) * 2 == forward
     assert lp.training_flops(ours, timesteps, batch)["backward"] == backward
+
+
+@settings(max_examples=25, deadline=None)
+@given(kind=st.sampled_from(["LSTM", "GRU", "SimpleRNN"]), m_in=st.integers(1, 8), m_out=st.integers(1, 8),
+       n=st.integers(1, 8), vocabulary=st.integers(1, 9), encoder_steps=st.integers(1, 5),
+       decoder_steps=st.integers(1, 5), batch=st.integers(1, 3))
+def test_an_encoder_decoder_graph(kind: str, m_in: int, m_out: int, n: int, vocabulary: int, encoder_steps: int,
+                                  decoder_steps: int, batch: int) -> None:
+    """keras.io's lstm_seq2seq shape: the decoder starts from the encoder's states, so their gradients flow back."""
+    cls = {"LSTM": lp.LSTM, "GRU": lp.GRU, "SimpleRNN": lp.SimpleRNN}[kind]
+    encoder_in, decoder_in = lp.Input(m_in, name="encoder"), lp.Input(m_out, name="decoder")
+    _, *states = cls(n, return_state=True)(encoder_in)
+    decoded = cls(n, return_sequences=True)(decoder_in, initial_state=states)
+    ours = lp.Model([encoder_in, decoder_in], lp.Dense(vocabulary)(decoded))
+    torch_cls = {"LSTM": nn.LSTM, "GRU": nn.GRU, "SimpleRNN": nn.RNN}[kind]
+    encoder, decoder, head = torch_cls(m_in, n), torch_cls(m_out, n), nn.Linear(n, vocabulary)
+    x, y = torch.randn(encoder_steps, batch, m_in), torch.randn(decoder_steps, batch, m_out)
+
+    def run() -> Any:
+        return head(decoder(y, encoder(x)[1])[0])
+
+    parameters = [*encoder.parameters(), *decoder.parameters(), *head.parameters()]
+    with warnings.catch_warnings(), torch.backends.mkldnn.flags(enabled=False):
+        warnings.simplefilter("ignore")
+        kept = kept_floats(run, parameters)
+        with FlopCounterMode(display=False) as forward:
+            out = run()
+        with FlopCounterMode(display=False) as backward:
+            out.sum().backward()
+    steps = {"encoder": encoder_steps, "decoder": decoder_steps}
+    assert lp.activation_bytes(ours, steps, batch) == 4 * kept
+    assert lp.macs(ours, steps, batch) * 2 == forward.get_total_flops()
+    assert lp.training_flops(ours, steps, batch)["backward"] == backward.get_total_flops()
+    rows = lp.layer_figures(ours, steps, batch)
+    assert [r.kind for r in rows] == [kind, kind, "Dense"] and sum(r.activation_bytes for r in rows) == 4 * kept
+
+
+@settings(max_examples=25, deadline=None)
+@given(m=st.integers(1, 8), n=st.integers(1, 8), repeats=st.integers(1, 5), steps=st.integers(1, 5),
+       batch=st.integers(1, 3))
+def test_an_autoencoder_with_repeat_vector(m: int, n: int, repeats: int, steps: int, batch: int) -> None:
+    x_in = lp.Input(m)
+    code = lp.LSTM(n)(x_in)
+    ours = lp.Model(x_in, lp.Dense(m)(lp.LSTM(n, return_sequences=True)(lp.RepeatVector(repeats)(code))))
+    encoder, decoder, head = nn.LSTM(m, n), nn.LSTM(n, n), nn.Linear(n, m)
+    x = torch.randn(steps, batch, m)
+
+    def run() -> Any:
+        last = encoder(x)[0][-1]
+        return head(decoder(last.unsqueeze(0).repeat(repeats, 1, 1))[0])  # Keras's RepeatVector copies
+
+    parameters = [*encoder.parameters(), *decoder.parameters(), *head.parameters()]
+    with warnings.catch_warnings(), torch.backends.mkldnn.flags(enabled=False):
+        warnings.simplefilter("ignore")
+        kept = kept_floats(run, parameters)
+        with FlopCounterMode(display=False) as backward_mode:
+            out = run()
+            fwd = backward_mode.get_total_flops()
+        with FlopCounterMode(display=False) as backward:
+            out.sum().backward()
+    assert lp.activation_bytes(ours, steps, batch) == 4 * kept
+    assert lp.macs(ours, steps, batch) * 2 == fwd
+    assert lp.training_flops(ours, steps, batch)["backward"] == backward.get_total_flops()
+
+
+def test_a_model_refuses_what_it_cannot_count() -> None:
+    x = lp.Input(3, name="frames")
+    with pytest.raises(ValueError, match="not per position of a ConvLSTM's state: use a Sequential for ConvLSTM1D"):
+        lp.flops(lp.Model(x, lp.ConvLSTM1D(2, 3)(x)))
+    y = lp.Input(3, name="y")
+    model = lp.Model(y, lp.LSTM(2)(y))
+    with pytest.raises(ValueError, match=r"timesteps must give a number for each input \('y'\), got \{'x': 2\}"):
+        lp.activation_bytes(model, {"x": 2})
+    with pytest.raises(ValueError, match=r"timesteps\['y'\] must be a positive integer, got 0"):
+        lp.training_flops(model, {"y": 0})
