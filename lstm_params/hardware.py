@@ -387,12 +387,19 @@ def _cell_state(kind: str, n: int, p: int, steps: int, batch: int) -> int:
     return batch * (steps + 1) * n  # SimpleRNN / RNN
 
 
-def _layer_activations(layer: Any, steps: int, batch: int) -> int:
+def _layer_activations(layer: Any, steps: int, batch: int, input_kept: bool = False) -> int:
     """Scalars a layer keeps for its backward pass (only kinds measured against PyTorch; else a ValueError).
 
     A layer keeps its input x_t (m per step) once, whichever direction reads it, plus each
-    direction's state (:func:`_cell_state`).
+    direction's state (:func:`_cell_state`); not at all when ``input_kept``: an earlier layer of
+    the graph keeps the same tensor.
     """
+    own = _own_activations(layer, steps, batch)
+    return own - batch * steps * layer.input_dim if input_kept and own else own
+
+
+def _own_activations(layer: Any, steps: int, batch: int) -> int:
+    """:func:`_layer_activations`, the input included."""
     from . import pytorch
     from .graph import _Weightless
     from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, SimpleRNN, TiedDense
@@ -450,7 +457,8 @@ def _layer_backward(layer: Any, steps: int, batch: int, input_grad: bool, state_
 
 
 #: One run of a layer in a plan: (layer, steps, its input needs a gradient, its initial state needs one, name).
-_Run = tuple[Any, int, bool, bool, str]
+#: The last flag: its input is a tensor an earlier run already keeps (a tensor read by two layers is kept once).
+_Run = tuple[Any, int, bool, bool, str, bool]
 
 
 def _graph_plan(model: Any, timesteps: Any, batch_size: int) -> list[_Run]:
@@ -458,7 +466,8 @@ def _graph_plan(model: Any, timesteps: Any, batch_size: int) -> list[_Run]:
 
     ``timesteps`` is one number for every input, or a dict from input names to numbers.
     """
-    from .graph import InputLayer, RepeatVector, _Merge
+    from .graph import InputLayer, RepeatVector, _Merge, _Weightless
+    from .layers import Embedding
 
     names = dict(zip((id(x) for x in model.layers), model.names, strict=True))
     inputs = [model.names[model.layers.index(t.node.layer)] for t in model.inputs]
@@ -475,6 +484,7 @@ def _graph_plan(model: Any, timesteps: Any, batch_size: int) -> list[_Run]:
     trains: dict[int, bool] = {}  # id(tensor) -> whether it depends on a weight that trains
     runs: list[_Run] = []
     done: set[int] = set()
+    kept: set[int] = set()  # id(tensor) of the inputs some run keeps for its backward pass
 
     def visit(t: Any) -> None:
         node = t.node
@@ -493,7 +503,10 @@ def _graph_plan(model: Any, timesteps: Any, batch_size: int) -> list[_Run]:
             state = any(trains[id(x)] for x in rest) and not isinstance(layer, _Merge)
             if isinstance(layer, _Merge):
                 grad = any(trains[id(x)] for x in node.inputs)
-            runs.append((layer, length, grad, state, names[id(layer)]))
+            keeps = not isinstance(layer, (_Weightless, Embedding))
+            runs.append((layer, length, grad, state, names[id(layer)], keeps and id(first) in kept))
+            if keeps:
+                kept.add(id(first))
         out_length = layer.n if isinstance(layer, RepeatVector) else length
         for out in node.outputs:
             steps[id(out)] = out_length if out.sequence else 1
@@ -521,14 +534,15 @@ def _plan(model: Any, timesteps: Any, batch_size: Any, spatial_shape: Any) -> li
         out: list[_Run] = []
         sequence, trains = None, False
         for layer in model.layers:
-            out.append((layer, 1 if sequence is False else timesteps, trains, False, layer.name or layer.keras_name))
+            out.append((layer, 1 if sequence is False else timesteps, trains, False, layer.name or layer.keras_name,
+                        False))
             trains = trains or layer.params > 0
             sequence = layer.output_is_sequence(sequence)
         return out
     if not isinstance(model, Layer):
         raise TypeError(f"model must be a layer, a Sequential or a Model, got {v.shown(model)}")
     model._need_input_dim()
-    return [(model, timesteps, False, False, model.name or model.keras_name)]
+    return [(model, timesteps, False, False, model.name or model.keras_name, False)]
 
 
 def activation_bytes(model: Any, timesteps: Any = 1, batch_size: Any = 1, dtype: Any = "float32", *,
@@ -543,7 +557,9 @@ def activation_bytes(model: Any, timesteps: Any = 1, batch_size: Any = 1, dtype:
     copy of its input, so the layers add up; the two directions of a bidirectional layer share
     theirs (time-major, as the kernels run; PyTorch's ``batch_first=True`` may copy it for each).
     oneDNN's fused LSTM (PyTorch's default for float32 on CPU) keeps an opaque workspace instead,
-    of a different size (for ``nn.LSTM(4096, 256)`` at 32 × 100: more); cuDNN likewise.
+    of a different size (for ``nn.LSTM(4096, 256)`` at 32 × 100: more); cuDNN hands a "reserve
+    space" from forward to backward, whose size ``cudnnGetRNNTrainingReserveSize`` reports (not
+    measured here: there is no GPU).
 
     ``dtype`` is the compute dtype: float32, or 16 bits for ``"mixed_float16"``/``"mixed_bfloat16"``.
 
@@ -553,7 +569,7 @@ def activation_bytes(model: Any, timesteps: Any = 1, batch_size: Any = 1, dtype:
     """
     size = _activation_dtype_bytes(dtype)
     plan = _plan(model, timesteps, batch_size, spatial_shape)
-    return size * sum(_layer_activations(layer, steps, batch_size) for layer, steps, *_ in plan)
+    return size * sum(_layer_activations(layer, steps, batch_size, shared) for layer, steps, *_, shared in plan)
 
 
 def macs(model: Any, timesteps: Any = 1, batch_size: Any = 1, *, spatial_shape: Any = None) -> int:
@@ -585,7 +601,7 @@ def training_flops(model: Any, timesteps: Any = 1, batch_size: Any = 1, *,
     """
     plan = _plan(model, timesteps, batch_size, spatial_shape)
     forward = sum(sum(step_flops(layer).values()) * steps * batch_size for layer, steps, *_ in plan)
-    backward = sum(_layer_backward(layer, steps, batch_size, grad, state) for layer, steps, grad, state, _ in plan)
+    backward = sum(_layer_backward(layer, steps, batch_size, grad, state) for layer, steps, grad, state, *_ in plan)
     return {"forward": forward, "backward": backward, "total": forward + backward}
 
 
@@ -621,11 +637,11 @@ def layer_figures(model: Any, timesteps: Any = 1, batch_size: Any = 1, *, dtype:
 
     size = _activation_dtype_bytes(dtype)
     rows: dict[int, LayerFigures] = {}  # a layer called several times (shared): one row, every call added
-    for layer, steps, grad, state, name in _plan(model, timesteps, batch_size, spatial_shape):
+    for layer, steps, grad, state, name, shared in _plan(model, timesteps, batch_size, spatial_shape):
         parts = {part: count * steps * batch_size for part, count in step_flops(layer).items()}
         row = LayerFigures(name, layer.kind, layer.params, non_trainable_params(layer), sum(parts.values()),
                            _layer_backward(layer, steps, batch_size, grad, state), parts["matmul"] // 2,
-                           size * _layer_activations(layer, steps, batch_size))
+                           size * _layer_activations(layer, steps, batch_size, shared))
         if id(layer) in rows:
             seen = rows[id(layer)]
             row = replace(seen, forward_flops=seen.forward_flops + row.forward_flops,

@@ -355,3 +355,36 @@ def test_a_model_refuses_what_it_cannot_count() -> None:
         lp.activation_bytes(model, {"x": 2})
     with pytest.raises(ValueError, match=r"timesteps\['y'\] must be a positive integer, got 0"):
         lp.training_flops(model, {"y": 0})
+
+
+@settings(max_examples=20, deadline=None)
+@given(m=st.integers(1, 8), n=st.integers(1, 8), heads=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+       steps=st.integers(1, 5), batch=st.integers(1, 3))
+def test_a_tensor_read_by_two_layers_is_kept_once(m: int, n: int, heads: tuple[int, int], steps: int,
+                                                  batch: int) -> None:
+    """One input read by two LSTMs, one sequence read by two Dense heads: each tensor is kept once."""
+    x_in = lp.Input(m, name="x")
+    left, right = lp.LSTM(n, return_sequences=True)(x_in), lp.GRU(n, return_sequences=True)(x_in)
+    joined = lp.Concatenate()([left, right])
+    ours = lp.Model(x_in, [lp.Dense(heads[0])(joined), lp.Dense(heads[1])(joined)])
+    lstm, gru = nn.LSTM(m, n), nn.GRU(m, n)
+    first, second = nn.Linear(2 * n, heads[0]), nn.Linear(2 * n, heads[1])
+    x = torch.randn(steps, batch, m)
+
+    def run() -> Any:
+        both = torch.cat([lstm(x)[0], gru(x)[0]], dim=-1)
+        return first(both).sum() + second(both).sum()
+
+    parameters = [p for mod in (lstm, gru, first, second) for p in mod.parameters()]
+    with warnings.catch_warnings(), torch.backends.mkldnn.flags(enabled=False):
+        warnings.simplefilter("ignore")
+        kept = kept_floats(run, parameters)
+        forward, backward = flop_counts(run_module(run), x)
+    assert lp.activation_bytes(ours, steps, batch) == 4 * kept
+    assert lp.training_flops(ours, steps, batch)["backward"] == backward
+    assert lp.macs(ours, steps, batch) * 2 == forward
+
+
+def run_module(run: Any) -> Any:
+    """``run`` as something flop_counts can call with an (ignored) input."""
+    return lambda _: run()
