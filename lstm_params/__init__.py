@@ -33,7 +33,7 @@ from .frontend import (
     GroupNormalization,
     LayerNormalization,
 )
-from .graph import Add, Concatenate, Input, Model, RepeatVector
+from .graph import Activation, Add, Concatenate, Dropout, Input, Model, RepeatVector
 from .hardware import (
     DTYPE_BYTES,
     MIXED_PRECISION,
@@ -106,6 +106,8 @@ __all__ = [
     "RepeatVector",
     "Concatenate",
     "Add",
+    "Dropout",
+    "Activation",
     "Layer",
     "Recurrent",
     "Weight",

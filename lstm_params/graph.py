@@ -34,7 +34,8 @@ from . import _validate as v
 from .layers import Bidirectional, Embedding, Layer, Recurrent, TiedDense
 from .weights import Weight
 
-__all__ = ["Input", "Tensor", "Node", "Model", "InputLayer", "RepeatVector", "Concatenate", "Add", "call"]
+__all__ = ["Input", "Tensor", "Node", "Model", "InputLayer", "RepeatVector", "Concatenate", "Add", "Dropout",
+           "Activation", "ACTIVATIONS", "call"]
 
 
 class Node:
@@ -182,6 +183,87 @@ class RepeatVector(_Weightless):
 
     def output_is_sequence(self, input_is_sequence: bool | None) -> bool | None:
         return True
+
+
+class _PassThrough(_Weightless):
+    """A weightless layer applied to every feature of every step: the output has the input's shape."""
+
+    _instead = "a Dropout or Activation"
+
+    def with_input_dim(self, input_dim: int) -> Layer:
+        config = self.get_config()
+        config["input_dim"] = input_dim
+        return type(self)(**config, name=self.name)
+
+    def _elementwise_flops(self) -> int:
+        """One FLOP per feature (a mask's product, an activation), none when the layer does nothing."""
+        return self._need_input_dim() if self.active else 0
+
+    @property
+    def active(self) -> bool:
+        raise NotImplementedError
+
+
+class Dropout(_PassThrough):
+    """Keras ``Dropout(rate)``: while training, zero a random ``rate`` of the features and scale the rest; no weights.
+
+    It changes no count, but training keeps its mask (one number per feature, step and
+    sample) for the backward pass: :func:`lstm_params.activation_bytes` counts it.
+
+    >>> from lstm_params import LSTM, Sequential
+    >>> Sequential([Dropout(0.5), LSTM(8)], input_dim=4).layer_params
+    [0, 416]
+    """
+
+    kind = "Dropout"
+    keras_name = "dropout"
+
+    def __init__(self, rate: Any, input_dim: Any = None, *, name: str | None = None) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"rate must be a number in [0, 1), the fraction of features dropped, got {v.shown(rate)}")
+        self.rate = float(rate)
+        super().__init__(input_dim, name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"rate": self.rate, "input_dim": self.input_dim}
+
+    @property
+    def active(self) -> bool:
+        """Whether it does anything: a rate above 0."""
+        return self.rate > 0
+
+
+#: The activations :class:`Activation` takes; every one but ``"linear"`` keeps its output for the backward pass.
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax")
+
+
+class Activation(_PassThrough):
+    """Keras ``Activation(name)``: a function of each step's features (softmax over them); no weights.
+
+    Its backward pass needs its own output (σ' = σ(1 - σ), tanh' = 1 - tanh², a softmax's
+    Jacobian, relu's sign), which training keeps: one number per feature, step and sample
+    (``"linear"`` keeps nothing).  Before a loss over a vocabulary of V words it is the
+    largest thing a language model keeps.
+
+    >>> from lstm_params import Dense, Sequential
+    >>> Sequential([Dense(10_000), Activation("log_softmax")], input_dim=650).layer_params
+    [6510000, 0]
+    """
+
+    kind = "Activation"
+    keras_name = "activation"
+
+    def __init__(self, activation: Any, input_dim: Any = None, *, name: str | None = None) -> None:
+        self.activation: str = v.choice("activation", activation, ACTIVATIONS)
+        super().__init__(input_dim, name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"activation": self.activation, "input_dim": self.input_dim}
+
+    @property
+    def active(self) -> bool:
+        """Whether it computes anything (not ``"linear"``), and so keeps its output."""
+        return self.activation != "linear"
 
 
 class _Merge(_Weightless):

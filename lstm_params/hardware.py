@@ -8,7 +8,8 @@ Memory
     velocity, 3 ×), all in the dtype of the variables; non-trainable weights get neither a
     gradient nor state.  *Activations*, the tensors kept for backpropagation through time,
     grow with batch × timesteps, not with the count: :func:`activation_bytes` (per step and
-    sample an LSTM keeps m + 7n numbers), measured against PyTorch.
+    sample an LSTM keeps m + 7n numbers; a ``Dropout`` its mask, an ``Activation`` such as a
+    final log_softmax its output), measured against PyTorch.
 
     *Mixed precision* takes Keras's policy names (:data:`MIXED_PRECISION`):
     ``"mixed_bfloat16"`` and ``"mixed_float16"`` compute in 16 bits but keep the variables
@@ -369,7 +370,7 @@ def _activation_dtype_bytes(dtype: Any) -> int:
 
 def _trained_kinds() -> str:
     return ("LSTM, GRU (reset_after=True), SimpleRNN, Dense, Embedding, TiedDense, Bidirectional of these, "
-            "and pytorch.LSTM/GRU/RNN")
+            "pytorch.LSTM/GRU/RNN, and the weightless Dropout, Activation, RepeatVector, Concatenate and Add")
 
 
 def _cell_state(kind: str, n: int, p: int, steps: int, batch: int) -> int:
@@ -401,7 +402,7 @@ def _layer_activations(layer: Any, steps: int, batch: int, input_kept: bool = Fa
 def _own_activations(layer: Any, steps: int, batch: int) -> int:
     """:func:`_layer_activations`, the input included."""
     from . import pytorch
-    from .graph import _Weightless
+    from .graph import _PassThrough, _Weightless
     from .layers import GRU, LSTM, Bidirectional, Dense, Embedding, SimpleRNN, TiedDense
 
     kind = type(layer)
@@ -418,6 +419,8 @@ def _own_activations(layer: Any, steps: int, batch: int) -> int:
         return batch * steps * m
     if kind is Embedding:
         return 0  # it keeps the integer token ids (not counted: no float activations)
+    if isinstance(layer, _PassThrough):  # Dropout keeps its mask, an Activation its output
+        return batch * steps * m if layer.active else 0
     if isinstance(layer, _Weightless):
         return 0  # RepeatVector, Concatenate, Add: their backward needs none of their inputs
     if kind in (pytorch.LSTM, pytorch.GRU, pytorch.RNN):
@@ -466,7 +469,7 @@ def _graph_plan(model: Any, timesteps: Any, batch_size: int) -> list[_Run]:
 
     ``timesteps`` is one number for every input, or a dict from input names to numbers.
     """
-    from .graph import InputLayer, RepeatVector, _Merge, _Weightless
+    from .graph import Activation, InputLayer, RepeatVector, _Merge, _Weightless
     from .layers import Embedding
 
     names = dict(zip((id(x) for x in model.layers), model.names, strict=True))
@@ -507,6 +510,8 @@ def _graph_plan(model: Any, timesteps: Any, batch_size: int) -> list[_Run]:
             runs.append((layer, length, grad, state, names[id(layer)], keeps and id(first) in kept))
             if keeps:
                 kept.add(id(first))
+            if isinstance(layer, Activation) and layer.active:  # the next layer's input: kept already
+                kept.add(id(node.outputs[0]))
         out_length = layer.n if isinstance(layer, RepeatVector) else length
         for out in node.outputs:
             steps[id(out)] = out_length if out.sequence else 1
@@ -519,8 +524,8 @@ def _graph_plan(model: Any, timesteps: Any, batch_size: int) -> list[_Run]:
 
 def _plan(model: Any, timesteps: Any, batch_size: Any, spatial_shape: Any) -> list[_Run]:
     """Each run of a layer: its steps, and whether its input (and initial state) need a gradient."""
-    from .graph import Model
-    from .layers import Layer, Sequential
+    from .graph import Activation, Model, _Weightless
+    from .layers import Embedding, Layer, Sequential
 
     if not isinstance(model, Model) or not isinstance(timesteps, dict):
         v.positive_int("timesteps", timesteps)
@@ -532,10 +537,12 @@ def _plan(model: Any, timesteps: Any, batch_size: Any, spatial_shape: Any) -> li
         return _graph_plan(model, timesteps, batch)
     if isinstance(model, Sequential):
         out: list[_Run] = []
-        sequence, trains = None, False
+        sequence, trains, kept = None, False, False  # kept: the input is an Activation's output, kept already
         for layer in model.layers:
+            keeps = not isinstance(layer, (_Weightless, Embedding))
             out.append((layer, 1 if sequence is False else timesteps, trains, False, layer.name or layer.keras_name,
-                        False))
+                        keeps and kept))
+            kept = isinstance(layer, Activation) and layer.active
             trains = trains or layer.params > 0
             sequence = layer.output_is_sequence(sequence)
         return out
@@ -553,7 +560,9 @@ def activation_bytes(model: Any, timesteps: Any = 1, batch_size: Any = 1, dtype:
     (``torch.nn.LSTM`` with oneDNN off, and always for GRU and RNN), each tensor once, weights
     left out (:func:`training_memory_bytes` has them).  Per step and sample: an LSTM keeps
     m + 7n numbers (x_t, h_{t-1}, c_{t-1}, the four gates, tanh c_t), a GRU m + 6n, a SimpleRNN
-    m + n (and h_0); a Dense its input; an Embedding no float tensor.  Each layer keeps its own
+    m + n (and h_0); a Dense its input; an Embedding no float tensor; a Dropout its mask and an
+    Activation its output (one number per feature; none at rate 0 or ``"linear"``), which the
+    next layer then shares rather than copies.  Each layer keeps its own
     copy of its input, so the layers add up; the two directions of a bidirectional layer share
     theirs (time-major, as the kernels run; PyTorch's ``batch_first=True`` may copy it for each).
     oneDNN's fused LSTM (PyTorch's default for float32 on CPU) keeps an opaque workspace instead,

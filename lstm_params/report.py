@@ -160,7 +160,7 @@ def _seq_rows(model: Sequential) -> list[list[str]]:
     for layer in model.layers:
         formula = layer.formula
         rows.append([layer.name or "", layer.kind, f"{layer.output_dim:,}", f"{layer.params:,}",
-                     f"{formula.expanded} at {_sizes(layer)}"])
+                     f"{formula.expanded} at {_sizes(layer)}" if formula.values else formula.expanded])
     return rows
 
 

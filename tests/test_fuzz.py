@@ -867,6 +867,27 @@ def test_weightless_layers(n, input_dim, name, merge):
 
 
 @FUZZ
+@given(rate=mostly(pick(st.floats(0, 0.999), st.sampled_from([0, 0.5, 1, -0.1, float("nan"), True]))),
+       activation=mostly(st.sampled_from(["linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu"])),
+       input_dim=given_or_not(pick(st.none(), sizes)), name=given_or_not(names))
+def test_dropout_and_activation(rate, activation, input_dim, name):
+    start("Dropout, Activation")
+    kwargs = keep({"input_dim": input_dim, "name": name})
+    for cls, first, value in ((lp.Dropout, "rate", rate), (lp.Activation, "activation", activation)):
+        layer = attempt((first, *kwargs), lambda cls=cls, value=value: cls(value, **kwargs))
+        refuses_unknown_keyword(lambda cls=cls, **extra: cls(0.5 if cls is lp.Dropout else "relu", **extra))
+        if isinstance(layer, Refused):
+            continue
+        reached(layer, kwargs)
+        assert layer.params == 0 and layer.formula.expanded == "0"
+        if cls is lp.Dropout:
+            assert layer.rate == rate and 0 <= layer.rate < 1 and layer.active == (layer.rate > 0)
+        else:
+            assert layer.activation == activation and layer.active == (activation != "linear")
+        use_layer(layer, (first, *kwargs))
+
+
+@FUZZ
 @given(embedding=pick(st.builds(lp.Embedding, st.integers(1, 50), st.integers(1, 9)), layers, anything),
        input_dim=given_or_not(pick(st.none(), sizes)), use_bias=given_or_not(flags), name=given_or_not(names))
 def test_tied_dense(embedding, input_dim, use_bias, name):
@@ -969,6 +990,7 @@ FUZZED = {
     **dict.fromkeys(["import_keras", "import_torch"], test_framework_imports_take_no_arguments),
     "explorer": test_explorer, "cell_diagram": test_cell_diagram,
     **dict.fromkeys(["RepeatVector", "Concatenate", "Add"], test_weightless_layers), "TiedDense": test_tied_dense,
+    **dict.fromkeys(["Dropout", "Activation"], test_dropout_and_activation),
     **dict.fromkeys(["Input", "Model"], test_graph),
 }
 #: Public callables left out, and why.

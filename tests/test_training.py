@@ -59,6 +59,10 @@ def flop_counts(model: Any, x: Any) -> tuple[int, int]:
     return forward.get_total_flops(), backward.get_total_flops()
 
 
+ACTIVATIONS = {"linear": lambda x: x, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+               "softmax": lambda x: torch.softmax(x, dim=-1), "log_softmax": lambda x: torch.log_softmax(x, dim=-1)}
+
+
 class Twin(nn.Module):
     """A torch.nn stack with the sizes of an lp.Sequential (Keras semantics: return_sequences, merges)."""
 
@@ -69,6 +73,10 @@ class Twin(nn.Module):
 
     @staticmethod
     def _module(layer: Any) -> Any:
+        if isinstance(layer, lp.Dropout):
+            return nn.Dropout(layer.rate)  # a module in training mode: it draws and keeps its mask
+        if isinstance(layer, lp.Activation):
+            return nn.Identity()  # applied in forward, by name
         if isinstance(layer, lp.Embedding):
             return nn.Embedding(layer.input_dim, layer.output_dim)
         if isinstance(layer, lp.Dense):
@@ -80,7 +88,10 @@ class Twin(nn.Module):
 
     def forward(self, x: Any) -> Any:
         for layer, mod in zip(self.spec, self.mods, strict=True):
-            if isinstance(layer, (lp.Embedding, lp.Dense)):
+            if isinstance(layer, lp.Activation):
+                x = ACTIVATIONS[layer.activation](x)
+                continue
+            if isinstance(layer, (lp.Embedding, lp.Dense, lp.Dropout)):
                 x = mod(x)
                 continue
             inner = layer.layer if isinstance(layer, lp.Bidirectional) else layer
@@ -93,6 +104,13 @@ class Twin(nn.Module):
                 y = a * b if layer.merge_mode == "mul" else (a + b if layer.merge_mode == "sum" else (a + b) / 2)
             x = y
         return x
+
+
+def weightless(draw: Any, layers: list[Any]) -> None:
+    """Maybe a Dropout or an Activation after the layer just added (Keras models put them everywhere)."""
+    if draw(st.integers(0, 2)) == 0:
+        layers.append(draw(st.sampled_from([lp.Dropout(0.0), lp.Dropout(0.25), lp.Dropout(0.5),
+                                            *(lp.Activation(a) for a in ACTIVATIONS)])))
 
 
 @st.composite
@@ -111,8 +129,10 @@ def stacks(draw: Any) -> lp.Sequential:
         if draw(st.booleans()):
             layer = lp.Bidirectional(layer, merge_mode=draw(st.sampled_from(["concat", "sum", "mul", "ave"])))
         layers.append(layer)
+        weightless(draw, layers)
     for _ in range(draw(st.integers(0, 2))):
         layers.append(lp.Dense(draw(size), use_bias=draw(st.booleans())))
+        weightless(draw, layers)
     return lp.Sequential(layers, input_dim=None if isinstance(layers[0], lp.Embedding) else draw(size))
 
 
@@ -145,6 +165,37 @@ def test_stacks_match_what_pytorch_keeps_and_computes(model: lp.Sequential, time
     assert sum(r.forward_flops for r in rows) == figures["forward"] == lp.flops(model, timesteps, batch)
     assert [r.params for r in rows] == [sum(p.numel() for p in m.parameters()) - _extra_biases(layer)
                                         for layer, m in zip(model.layers, twin.mods, strict=True)]
+
+
+@settings(max_examples=15, deadline=None)
+@given(vocabulary=st.integers(2, 40), width=st.integers(1, 9), rate=st.sampled_from([0.0, 0.5]), tied=st.booleans(),
+       timesteps=st.integers(1, 5), batch=st.integers(1, 3))
+def test_a_language_model_as_it_trains(vocabulary: int, width: int, rate: float, tied: bool, timesteps: int,
+                                       batch: int) -> None:
+    """Zaremba's model with its three dropouts and log_softmax: masks and log-probabilities kept, each counted."""
+    embedding = lp.Embedding(vocabulary, width)
+    head = lp.TiedDense(embedding) if tied else lp.Dense(vocabulary)
+    ours = lp.Sequential([embedding, lp.Dropout(rate), pt.LSTM(width, width), lp.Dropout(rate), pt.LSTM(width, width),
+                          lp.Dropout(rate), head, lp.Activation("log_softmax")])
+    encoder, first, second = nn.Embedding(vocabulary, width), nn.LSTM(width, width), nn.LSTM(width, width)
+    decoder, drop = nn.Linear(width, vocabulary), nn.Dropout(rate)
+    if tied:
+        decoder.weight = encoder.weight
+
+    def run() -> Any:
+        h = drop(second(drop(first(drop(encoder(tokens)))[0]))[0])
+        return torch.log_softmax(decoder(h), dim=-1)
+
+    tokens = torch.randint(0, vocabulary, (timesteps, batch))
+    parameters = [p for mod in (encoder, first, second, decoder) for p in mod.parameters()]
+    with warnings.catch_warnings(), torch.backends.mkldnn.flags(enabled=False):
+        warnings.simplefilter("ignore")
+        kept = kept_floats(run, parameters)
+        forward, backward = flop_counts(run_module(run), tokens)
+    assert ours.params == sum(p.numel() for p in {p.data_ptr(): p for p in parameters}.values())
+    assert lp.activation_bytes(ours, timesteps, batch) == 4 * kept
+    assert lp.training_flops(ours, timesteps, batch)["backward"] == backward
+    assert lp.macs(ours, timesteps, batch) * 2 == forward
 
 
 def _extra_biases(layer: Any) -> int:
@@ -388,3 +439,14 @@ def test_a_tensor_read_by_two_layers_is_kept_once(m: int, n: int, heads: tuple[i
 def run_module(run: Any) -> Any:
     """``run`` as something flop_counts can call with an (ignored) input."""
     return lambda _: run()
+
+
+def test_dropout_and_activation_own_nothing_and_say_so() -> None:
+    stack = lp.Sequential([lp.Dense(4), lp.Activation("relu"), lp.Dropout(0.5), lp.Dense(2)], input_dim=3)
+    assert stack.layer_params == [3 * 4 + 4, 0, 0, 4 * 2 + 2]
+    rows = {line.split()[0]: line for line in stack.summary().splitlines()[2:6]}
+    assert rows["activation"].rstrip().endswith(" 0") and rows["dropout"].rstrip().endswith(" 0")  # formula "0"
+    with pytest.raises(ValueError, match=r"rate must be a number in \[0, 1\), .* got 1"):
+        lp.Dropout(1)
+    with pytest.raises(ValueError, match=r"activation must be one of .* got 'gelu'"):
+        lp.Activation("gelu")
