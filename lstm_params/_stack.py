@@ -12,6 +12,8 @@ The text grammar (``--layers``): items separated by commas, each a kind, its num
     conv1d F K [no-bias]   F filters of width K
     batchnormalization     γ, β and the moving mean and variance of the features before it
     bidirectional lstm N [seq] [no-bias] [merge=concat|sum|mul|ave|none]   (or gru, simplernn)
+    dropout RATE           a rate in [0, 1) such as 0.5: no weights, but training keeps its mask
+    activation NAME        relu, sigmoid, tanh, softmax, log_softmax or linear: no weights, training keeps its output
 
 ``seq`` is ``return_sequences=True``: a recurrent item needs the item before it to keep every step.
 Kinds and words are case-insensitive; numbers are ASCII digits.
@@ -22,7 +24,7 @@ Kinds and words are case-insensitive; numbers are ASCII digits.
 Traceback (most recent call last):
 ...
 lstm_params._stack.StackError: item 2 ("peephole 3"): unknown kind 'peephole'; known: lstm, gru, simplernn, \
-dense, embedding, conv1d, batchnormalization, bidirectional
+dense, embedding, conv1d, batchnormalization, bidirectional, dropout, activation
 
 The JSON form (``--model``) is a list of objects with Keras's class names and keys::
 
@@ -45,6 +47,7 @@ from typing import Any
 
 from . import _validate as v
 from .frontend import BatchNormalization, Conv, Conv1D
+from .graph import ACTIVATIONS, Activation, Dropout
 from .layers import GRU, LSTM, MERGE_MODES, Bidirectional, Dense, Embedding, Layer, Recurrent, Sequential, SimpleRNN
 
 __all__ = ["StackError", "Item", "KINDS", "JSON_KEYS", "integer", "parse_layers", "read_model", "build"]
@@ -96,12 +99,15 @@ JSON_KEYS: dict[str, tuple[str, ...]] = {
     "Conv1D": ("filters", "kernel_size", "use_bias", "input_dim", "name"),
     "BatchNormalization": ("center", "scale", "input_dim", "name"),
     "Bidirectional": ("layer", "merge_mode", "name"),
+    "Dropout": ("rate", "input_dim", "name"),
+    "Activation": ("activation", "input_dim", "name"),
 }
 _REQUIRED = {"LSTM": 1, "GRU": 1, "SimpleRNN": 1, "Dense": 1, "Embedding": 2, "Conv1D": 2, "BatchNormalization": 0,
-             "Bidirectional": 1}
+             "Bidirectional": 1, "Dropout": 1, "Activation": 1}
 _CLASSES: dict[str, Callable[..., Layer]] = {"LSTM": LSTM, "GRU": GRU, "SimpleRNN": SimpleRNN, "Dense": Dense,
                                              "Embedding": Embedding, "Conv1D": Conv1D,
-                                             "BatchNormalization": BatchNormalization, "Bidirectional": Bidirectional}
+                                             "BatchNormalization": BatchNormalization, "Bidirectional": Bidirectional,
+                                             "Dropout": Dropout, "Activation": Activation}
 _LONGEST_LABEL = 60
 
 
@@ -139,6 +145,21 @@ def _known(words: tuple[str, ...] | list[str]) -> str:
     return ", ".join(words) if words else "none"
 
 
+_WEIGHTLESS = ("dropout", "activation")
+
+
+def _weightless(words: list[str]) -> Layer:
+    """``dropout RATE`` or ``activation NAME``: one word after the kind."""
+    what = "RATE, a number in [0, 1) such as 0.5" if words[0] == "dropout" else f"NAME, one of {', '.join(ACTIVATIONS)}"
+    if len(words) != 2:
+        raise ValueError(f"write {words[0]} {what}, got {v.shown(' '.join(words))}")
+    if words[0] == "activation":
+        return Activation(words[1])
+    if not re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", words[1]) or len(words[1]) > 30:
+        raise ValueError(f"rate must be a number in [0, 1), such as 0.5, got {v.shown(words[1])}")
+    return Dropout(float(words[1]))
+
+
 def _text_layer(words: list[str]) -> Layer:
     """The layer one item of ``--layers`` describes (its words lower-cased); ValueError without the item named."""
     wrapped = words[0] == _WRAPPER
@@ -148,8 +169,10 @@ def _text_layer(words: list[str]) -> Layer:
         if not words or words[0] not in recurrent:
             got = repr(words[0]) if words else "nothing"
             raise ValueError(f"bidirectional wraps a recurrent layer ({', '.join(recurrent)}), got {got}")
+    if words[0] in _WEIGHTLESS:
+        return _weightless(words)
     if words[0] not in KINDS:
-        raise ValueError(f"unknown kind {v.shown(words[0])}; known: {', '.join([*KINDS, _WRAPPER])}")
+        raise ValueError(f"unknown kind {v.shown(words[0])}; known: {', '.join([*KINDS, _WRAPPER, *_WEIGHTLESS])}")
     name, kind = words[0], KINDS[words[0]]
     numbers, rest = words[1:1 + len(kind.numbers)], words[1 + len(kind.numbers):]
     if len(numbers) < len(kind.numbers):

@@ -18,6 +18,8 @@ B samples at ``--dtype`` (default float32) with ``--optimizer`` (default adam).
     conv1d F K [no-bias]   F filters of width K
     batchnormalization     γ, β, moving mean and variance of the features before it
     bidirectional lstm N [seq] [no-bias] [merge=concat|sum|mul|ave|none]   (or gru, simplernn)
+    dropout RATE           a rate in [0, 1): no weights; training keeps its mask
+    activation NAME        relu, sigmoid, tanh, softmax, log_softmax, linear: training keeps its output
 
 (``seq`` keeps every step, ``return_sequences=True``).  ``--model FILE`` reads the same
 from a JSON list of layers with Keras's class names and keys, e.g.
@@ -189,6 +191,8 @@ _GRAMMAR = """\
   conv1d F K [no-bias]   F filters of width K
   batchnormalization     gamma, beta and the moving mean and variance (non-trainable)
   bidirectional lstm N [seq] [no-bias] [merge=concat|sum|mul|ave|none]   (or gru, simplernn)
+  dropout RATE           a rate in [0, 1) such as 0.5: no weights, but training keeps its mask
+  activation NAME        relu, sigmoid, tanh, softmax, log_softmax or linear: training keeps its output
 seq keeps every step (return_sequences=True): a recurrent layer needs it on the layer before.
 
 --model FILE reads the same from a JSON list of layers with Keras's class names and keys:
@@ -199,7 +203,8 @@ seq keeps every step (return_sequences=True): a recurrent layer needs it on the 
 Keys: LSTM, SimpleRNN: units, use_bias, return_sequences, input_dim, name; GRU: those and
 reset_after; Dense: units, use_bias, input_dim, name; Embedding: input_dim, output_dim, name;
 Conv1D: filters, kernel_size, use_bias, input_dim, name; BatchNormalization: center, scale,
-input_dim, name; Bidirectional: layer, merge_mode, name.  Unknown keys are refused.
+input_dim, name; Bidirectional: layer, merge_mode, name; Dropout: rate, input_dim, name; Activation:
+activation, input_dim, name.  Unknown keys are refused.
 
 Example: python -m lstm_params stack --layers "embedding 10000 128, lstm 256 seq, lstm 256, dense 10" \
 --timesteps 100 --batch-size 32"""
@@ -210,7 +215,8 @@ def _add_stack(sub: Any) -> None:
                        description="Size a whole stack: per-layer parameters, activations and FLOPs, the memory\n"
                        "for inference and training, and the compute for --timesteps steps of --batch-size samples.\n"
                        "Activations and backward FLOPs are modelled for LSTM, GRU (reset_after), SimpleRNN, Dense,\n"
-                       "Embedding and their Bidirectional; a stack with other kinds gets the forward figures.",
+                       "Embedding, their Bidirectional, Dropout and Activation; a stack with other kinds gets the\n"
+                       "forward figures.",
                        epilog=_GRAMMAR, formatter_class=argparse.RawDescriptionHelpFormatter)
     given = p.add_mutually_exclusive_group(required=True)
     given.add_argument("--layers", "-l", metavar="ITEMS", action=_Store,

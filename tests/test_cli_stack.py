@@ -270,7 +270,7 @@ def test_model_file_with_its_input_dim(tmp_path: Path):
     ("lstm ١٢", "units must be a positive integer, got '١٢'"),
     ("lstm 9223372036854775808", "units must be a positive integer at most 9223372036854775807"),
     ("lstm 8, peephole 3", "item 2 (\"peephole 3\"): unknown kind 'peephole'; known: lstm, gru, simplernn, dense, "
-                           "embedding, conv1d, batchnormalization, bidirectional"),
+                           "embedding, conv1d, batchnormalization, bidirectional, dropout, activation"),
     ("lstm", 'item 1 ("lstm"): units missing: write lstm UNITS'),
     ("embedding 10", 'item 1 ("embedding 10"): output_dim missing: write embedding INPUT_DIM OUTPUT_DIM'),
     ("conv1d 4 0", "kernel_size must be a positive integer, got '0'"),
@@ -346,7 +346,7 @@ def test_bad_options(argv, needle):
     ('[{"class_name": "Embedding", "input_dim": 9}]', "Embedding needs output_dim"),
     ('[{"class_name": "Peephole", "units": 8}]',
      "item 1 (?): class_name must be one of LSTM, GRU, SimpleRNN, Dense, Embedding, Conv1D, BatchNormalization, "
-     "Bidirectional, got 'Peephole'"),
+     "Bidirectional, Dropout, Activation, got 'Peephole'"),
     ('[{"units": 8}]', "item 1 (?): class_name must be one of"),
     ("[8]", "item 1 (?): must be an object with a class_name, got 8"),
     ('[{"class_name": "Bidirectional", "layer": {"class_name": "Dense", "units": 2}}]',
@@ -454,3 +454,41 @@ def test_readme_stack_example_is_real():
     status, out, err = run_main(argv)
     assert status == 0, err
     assert out == block
+
+
+def test_dropout_and_activation_keep_their_mask_and_output():
+    """A language model as it trains: each dropout keeps a mask, log_softmax its output: a number per feature."""
+    t, b, v, d, n = 10, 4, 100, 8, 16
+    layers = f"embedding {v} {d}, dropout 0.5, lstm {n} seq, dropout .25, dense {v}, activation log_softmax"
+    status, out, err = run_main(["stack", "--layers", layers, "-t", str(t), "-b", str(b)])
+    assert status == 0, err
+    rows = table(out)
+    assert [number(rows[k][2]) for k in ("dropout", "dropout_1", "activation")] == [0, 0, 0]
+    kept = {name: number(rows[name][3]) for name in rows if name != "total"}
+    assert kept == {"embedding": 0, "dropout": 4 * t * b * d, "lstm": 4 * t * b * (d + 7 * n),
+                    "dropout_1": 4 * t * b * n, "dense": 4 * t * b * n, "activation": 4 * t * b * v}
+    assert figure(out, "activations kept for the backward pass") == sum(kept.values())
+
+
+@pytest.mark.parametrize(("layers", "needle"), [
+    ("lstm 4, dropout", "item 2 (\"dropout\"): write dropout RATE, a number in [0, 1) such as 0.5, got 'dropout'"),
+    ("lstm 4, dropout 1", "item 2 (\"dropout 1\"): rate must be a number in [0, 1)"),
+    ("lstm 4, dropout -0.5", "rate must be a number in [0, 1), such as 0.5, got '-0.5'"),
+    ("lstm 4, dropout 0.5 seq", "write dropout RATE"),
+    ("lstm 4, activation gelu", "item 2 (\"activation gelu\"): activation must be one of 'linear', 'relu'"),
+    ("lstm 4, activation", "write activation NAME, one of linear, relu, sigmoid, tanh, softmax, log_softmax"),
+])
+def test_bad_dropout_and_activation(layers, needle):
+    assert needle in refused(["stack", "--layers", layers, "-m", "3"])
+
+
+def test_model_file_with_dropout_and_activation(tmp_path: Path):
+    model = [{"class_name": "LSTM", "units": 8, "input_dim": 3}, {"class_name": "Dropout", "rate": 0.2},
+             {"class_name": "Dense", "units": 2}, {"class_name": "Activation", "activation": "softmax"}]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model))
+    status, out, err = run_main(["stack", "--model", str(path)])
+    assert status == 0, err
+    rows = table(out)
+    assert [number(rows[k][2]) for k in ("lstm", "dropout", "dense", "activation")] == [lstm(3, 8), 0, dense(8, 2), 0]
+    assert figure(out, "Total params:") == lstm(3, 8) + dense(8, 2)
