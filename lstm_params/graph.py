@@ -27,11 +27,10 @@ keras.io's character-level sequence-to-sequence model (lstm_seq2seq):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from . import _validate as v
-from .layers import Bidirectional, Embedding, Layer, Recurrent, TiedDense
+from .layers import Bidirectional, Embedding, Layer, Recurrent, TiedDense, _keras_names, _Layers
 from .weights import Weight
 
 __all__ = ["Input", "Tensor", "Node", "Model", "InputLayer", "RepeatVector", "Concatenate", "Add", "Dropout",
@@ -483,7 +482,7 @@ def _walk(inputs: list[Tensor], outputs: list[Tensor]) -> list[Layer]:
     return [layers[k] for k in ranked]
 
 
-class Model:
+class Model(_Layers):
     """A graph of layers from its input tensors to its output tensors, like ``keras.Model(inputs, outputs)``.
 
     Parameters
@@ -541,31 +540,7 @@ class Model:
             if isinstance(layer, TiedDense) and id(layer.embedding) not in known:
                 raise ValueError("outputs hold a TiedDense whose Embedding is not in the model: the tied matrix "
                                  "would be counted nowhere")
-        self.names: list[str] = _names(self.layers)
-
-    @property
-    def layer_params(self) -> list[int]:
-        """Each layer's count, in :attr:`layers` order (a shared layer once): ``model.summary()``'s Param #."""
-        return [layer.params for layer in self.layers]
-
-    @property
-    def params(self) -> int:
-        """Total parameters, as ``model.count_params()`` gives them."""
-        return sum(self.layer_params)
-
-    def memory_bytes(self, dtype: str = "float32") -> int:
-        """Bytes the weights take at ``dtype``."""
-        from .hardware import memory_bytes
-
-        return memory_bytes(self.params, dtype)
-
-    def training_memory_bytes(self, dtype: str = "float32", optimizer: str = "adam") -> int:
-        """Bytes for weights + gradients + optimizer state (see :func:`lstm_params.hardware.training_memory_bytes`)."""
-        from .frontend import non_trainable_params
-        from .hardware import training_memory_bytes
-
-        frozen = sum(non_trainable_params(layer) for layer in self.layers)
-        return training_memory_bytes(self.params, dtype, optimizer, non_trainable=frozen)
+        self.names: list[str] = _keras_names(self.layers)
 
     def flops(self, timesteps: Any = 1, batch_size: int = 1) -> int:
         """FLOPs of every call of every layer (conventions: :mod:`lstm_params.hardware`).
@@ -606,23 +581,3 @@ class Model:
         name = "" if self.name is None else f" {self.name!r}"
         return f"<Model{name}: {len(self.inputs)} input(s), {len(self.outputs)} output(s), {len(self.layers)} " \
                f"layers, {self.params:,} params>"
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self) -> Iterator[Layer]:
-        return iter(self.layers)
-
-    def __getitem__(self, i: int) -> Layer:
-        return self.layers[i]
-
-
-def _names(layers: list[Layer]) -> list[str]:
-    """A name for each layer: its own, else Keras's stem numbered in order (lstm, lstm_1, ...)."""
-    taken: dict[str, int] = {}
-    out = []
-    for layer in layers:
-        stem = layer.name or layer.keras_name
-        out.append(layer.name or (stem if stem not in taken else f"{stem}_{taken[stem]}"))
-        taken[stem] = taken.get(stem, 0) + 1
-    return out

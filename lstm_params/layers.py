@@ -689,7 +689,62 @@ def _backward(forward: Recurrent, backward: Any, merge_mode: str | None) -> Recu
     return backward
 
 
-class Sequential:
+def _keras_names(layers: Sequence[Layer]) -> list[str]:
+    """A name for each layer: its own, else Keras's stem numbered in order (lstm, lstm_1, ...)."""
+    taken: dict[str, int] = {}
+    out = []
+    for layer in layers:
+        stem = layer.name or layer.keras_name
+        out.append(layer.name or (stem if stem not in taken else f"{stem}_{taken[stem]}"))
+        taken[stem] = taken.get(stem, 0) + 1
+    return out
+
+
+class _Layers:
+    """What a Sequential and an :class:`lstm_params.Model` share: a list of layers, their counts and bytes."""
+
+    layers: list[Layer]
+
+    @property
+    def layer_params(self) -> list[int]:
+        """Each layer's count, in order (a shared layer once): the Param # column of ``model.summary()``."""
+        return [layer.params for layer in self.layers]
+
+    @property
+    def params(self) -> int:
+        """Total parameters: the sum of :attr:`layer_params` ("Total params", ``model.count_params()``)."""
+        return sum(self.layer_params)
+
+    @property
+    def non_trainable_params(self) -> int:
+        """Parameters no gradient updates (BatchNormalization's moving statistics)."""
+        from .frontend import non_trainable_params
+
+        return sum(non_trainable_params(layer) for layer in self.layers)
+
+    def memory_bytes(self, dtype: str = "float32") -> int:
+        """Bytes the weights take at ``dtype``."""
+        from .hardware import memory_bytes
+
+        return memory_bytes(self.params, dtype)
+
+    def training_memory_bytes(self, dtype: str = "float32", optimizer: str = "adam") -> int:
+        """Bytes for weights + gradients + optimizer state (see :func:`lstm_params.hardware.training_memory_bytes`)."""
+        from .hardware import training_memory_bytes
+
+        return training_memory_bytes(self.params, dtype, optimizer, non_trainable=self.non_trainable_params)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Any:
+        return iter(self.layers)
+
+    def __getitem__(self, i: int) -> Layer:
+        return self.layers[i]
+
+
+class Sequential(_Layers):
     """A stack of layers, each taking the previous layer's output size as its input size.
 
     Parameters
@@ -737,7 +792,6 @@ class Sequential:
                 raise ValueError(f"input_dim is {m} but layers[0] has input_dim={first.input_dim}")
             if m is None:
                 m = first.input_dim
-        taken: dict[str, int] = {}
         out: list[Layer] = []
         sequence: bool | None = None
         for i, layer in enumerate(given):
@@ -759,43 +813,14 @@ class Sequential:
                                  f"before it outputs {m} features")
             if m is not None and not isinstance(layer, Embedding):
                 layer = layer.with_input_dim(m)
-            stem = layer.name or layer.keras_name
-            name = layer.name or (stem if stem not in taken else f"{stem}_{taken[stem]}")
-            taken[stem] = taken.get(stem, 0) + 1
-            if layer.name != name:
-                layer = _renamed(layer, name)
             out.append(layer)
             m = layer.output_dim
             sequence = layer.output_is_sequence(sequence)
-        return out
-
-    @property
-    def layer_params(self) -> list[int]:
-        """Each layer's count, in order: the Param # column of ``model.summary()``."""
-        return [layer.params for layer in self.layers]
-
-    @property
-    def params(self) -> int:
-        """Total parameters: the sum of :attr:`layer_params` ("Total params")."""
-        return sum(self.layer_params)
+        return [x if x.name == name else _renamed(x, name) for x, name in zip(out, _keras_names(out), strict=True)]
 
     @property
     def output_dim(self) -> int:
         return self.layers[-1].output_dim
-
-    def memory_bytes(self, dtype: str = "float32") -> int:
-        """Bytes the weights take at ``dtype``."""
-        from .hardware import memory_bytes
-
-        return memory_bytes(self.params, dtype)
-
-    def training_memory_bytes(self, dtype: str = "float32", optimizer: str = "adam") -> int:
-        """Bytes for weights + gradients + optimizer state (see :func:`lstm_params.hardware.training_memory_bytes`)."""
-        from .frontend import non_trainable_params
-        from .hardware import training_memory_bytes
-
-        frozen = sum(non_trainable_params(layer) for layer in self.layers)
-        return training_memory_bytes(self.params, dtype, optimizer, non_trainable=frozen)
 
     def flops(self, timesteps: int = 1, batch_size: int = 1, *, spatial_shape: Any = None) -> int:
         """FLOPs of the stack; layers after a ``return_sequences=False`` layer run once per sequence.
@@ -824,15 +849,6 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Sequential([{inner}])"
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self) -> Any:
-        return iter(self.layers)
-
-    def __getitem__(self, i: int) -> Layer:
-        return self.layers[i]
 
 
 def _renamed(layer: Layer, name: str) -> Layer:
